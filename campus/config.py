@@ -1,0 +1,77 @@
+"""Reading BlockCampus configuration from the environment.
+
+Every knob comes from an environment variable (a `.env` file in the project root is read first if present).
+A bad value stops start-up with a `ConfigError` whose message names the setting and what is wrong;
+`manage.py` prints that one line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import environ
+
+SUPPORTED_DATABASE_SCHEMES = {
+    "sqlite": "django.db.backends.sqlite3",
+    "postgres": "django.db.backends.postgresql",
+    "postgresql": "django.db.backends.postgresql",
+    "pgsql": "django.db.backends.postgresql",
+}
+
+
+class ConfigError(Exception):
+    """A setting from the environment is missing or malformed. Deliberately not ImproperlyConfigured:
+    Django's command runner swallows that one and prints something unrelated."""
+
+
+def read_env(base_dir: Path) -> environ.Env:
+    env = environ.Env()
+    env_file = base_dir / ".env"
+    if env_file.exists():
+        environ.Env.read_env(str(env_file))
+    return env
+
+
+def env_bool(env: environ.Env, name: str, default: bool) -> bool:
+    raw = env.str(name, default="")
+    if raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean: use 1 or 0")
+
+
+def database_config(url: str) -> dict:
+    """Parse DATABASE_URL, refusing anything we would not run on with a message that names the problem."""
+    scheme = urlsplit(url).scheme
+    if scheme not in SUPPORTED_DATABASE_SCHEMES:
+        shown = scheme or "(none)"
+        raise ConfigError(
+            f"DATABASE_URL has scheme {shown!r}; expected sqlite:///path or "
+            "postgres://user@host:port/name"
+        )
+    try:
+        config = environ.Env.db_url_config(url)
+    except (ValueError, KeyError) as error:
+        raise ConfigError(f"DATABASE_URL could not be parsed: {error}") from None
+    if not config.get("NAME"):
+        raise ConfigError("DATABASE_URL names no database (add /name to the URL)")
+    if scheme.startswith("postgres") or scheme == "pgsql":
+        config.setdefault("OPTIONS", {})
+        config["CONN_MAX_AGE"] = 0
+    return config
+
+
+def redis_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in {"redis", "rediss"} or not parts.hostname:
+        raise ConfigError(f"REDIS_URL={url!r} is not a redis://host:port/db URL")
+    try:
+        _ = parts.port
+    except ValueError:
+        raise ConfigError(f"REDIS_URL={url!r} has an invalid port") from None
+    return url

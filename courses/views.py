@@ -1,0 +1,47 @@
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+
+from courses import selectors
+from courses.models import Offering
+
+
+@login_required
+def home(request):
+    """One home for everyone: what they study, what they teach, what they administer."""
+    user = request.user
+    context = {
+        "student_enrollments": selectors.student_enrollments(user),
+        "taught_offerings": selectors.offerings_taught_by(user),
+        "administered_offerings": selectors.offerings_administered_by(user),
+    }
+    return render(request, "courses/home.html", context)
+
+
+def _visible_offering(request, slug: str) -> Offering:
+    """404, not 403, for an offering the user may not see: its existence is not theirs to learn."""
+    return get_object_or_404(selectors.visible_offerings(request.user), slug=slug)
+
+
+@login_required
+def offering_detail(request, slug: str):
+    offering = _visible_offering(request, slug)
+    context = {
+        "offering": offering,
+        "can_view_roster": selectors.can_view_roster(request.user, offering),
+        "can_manage": selectors.can_manage_offering(request.user, offering),
+    }
+    return render(request, "courses/offering_detail.html", context)
+
+
+@login_required
+def offering_roster(request, slug: str):
+    offering = _visible_offering(request, slug)
+    if not selectors.can_view_roster(request.user, offering):
+        raise Http404("No roster for you here.")
+    context = {
+        "offering": offering,
+        "roster": selectors.roster(offering),
+        "can_manage": selectors.can_manage_offering(request.user, offering),
+    }
+    return render(request, "courses/roster.html", context)
