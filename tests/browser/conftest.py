@@ -57,6 +57,4 @@ def serious_accessibility_violations(page) -> list[str]:
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => JSON.stringify(await axe.run(document))")
     violations = json.loads(result)["violations"]
-    return [
-        f"{v['id']}: {v['help']}" for v in violations if v["impact"] in ("serious", "critical")
-    ]
+    return [f"{v['id']}: {v['help']}" for v in violations if v["impact"] in ("serious", "critical")]
