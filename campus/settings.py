@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "channels",
     "campus",
     "courses",
+    "sandbox.wallet",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,144 @@
+"""The only code that moves balances.
+
+A caller collects balanced journals in a `LedgerBatch` and commits it inside its own database
+transaction, so every movement is written in the same transaction as the event that caused it.
+A commit writes the journals and postings in bulk and then applies the net change to each account
+in primary-key order, whatever order the legs came in: two transactions touching the same accounts
+always take their row locks in the same order and cannot deadlock. The database refuses a negative
+balance (`account_never_negative`); on PostgreSQL a deferred constraint trigger refuses, at commit,
+a journal whose postings do not sum to zero per asset.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, connection
+from django.db.models import F
+
+from campus.errors import ServiceError
+from sandbox.wallet.models import Account, Journal, Posting
+
+AVAILABLE = Posting.Bucket.AVAILABLE
+LOCKED = Posting.Bucket.LOCKED
+
+
+class UnbalancedJournal(ValueError):
+    """A programming error: the legs given for one journal do not sum to zero per asset."""
+
+
+class InsufficientBalance(ServiceError):
+    def __init__(
+        self, message: str = "Account has insufficient balance for requested action."
+    ) -> None:
+        super().__init__("insufficient_balance", message)
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    account: Account
+    bucket: str
+    amount: Decimal
+
+
+@dataclass
+class _PendingJournal:
+    kind: str
+    reference: str
+    memo: str
+    legs: list[Leg]
+
+
+@dataclass
+class LedgerBatch:
+    """Journals to write together. `add` checks each journal balances; `commit` writes them all."""
+
+    offering_id: int
+    journals: list[_PendingJournal] = field(default_factory=list)
+
+    def add(self, kind: str, legs: list[Leg], *, reference: str = "", memo: str = "") -> None:
+        legs = [leg for leg in legs if leg.amount != 0]
+        _check_balanced(legs)
+        if legs:
+            self.journals.append(_PendingJournal(kind, str(reference), memo, legs))
+
+    def hold(self, account: Account, amount: Decimal, *, reference: str = "") -> None:
+        """Move `amount` from available to locked (funds promised to an open order)."""
+        self.add(
+            Journal.Kind.HOLD,
+            [Leg(account, AVAILABLE, -amount), Leg(account, LOCKED, amount)],
+            reference=reference,
+        )
+
+    def release(self, account: Account, amount: Decimal, *, reference: str = "") -> None:
+        """Move `amount` back from locked to available (a hold no longer needed)."""
+        self.add(
+            Journal.Kind.RELEASE,
+            [Leg(account, LOCKED, -amount), Leg(account, AVAILABLE, amount)],
+            reference=reference,
+        )
+
+    def commit(self) -> list[Journal]:
+        """Write everything. Must run inside the caller's transaction; raises InsufficientBalance
+        (after which the caller's transaction must roll back) if a balance would go negative."""
+        if not connection.in_atomic_block:
+            raise RuntimeError("LedgerBatch.commit() must run inside transaction.atomic()")
+        if not self.journals:
+            return []
+        journals = Journal.objects.bulk_create(
+            [
+                Journal(
+                    offering_id=self.offering_id, kind=j.kind, reference=j.reference, memo=j.memo
+                )
+                for j in self.journals
+            ]
+        )
+        Posting.objects.bulk_create(
+            [
+                Posting(
+                    journal=journal,
+                    account_id=leg.account.pk,
+                    asset_id=leg.account.asset_id,
+                    bucket=leg.bucket,
+                    amount=leg.amount,
+                )
+                for journal, pending in zip(journals, self.journals, strict=True)
+                for leg in pending.legs
+            ]
+        )
+        _apply_net_changes(self.journals)
+        self.journals = []
+        return journals
+
+
+def _check_balanced(legs: list[Leg]) -> None:
+    per_asset: dict[str, Decimal] = defaultdict(Decimal)
+    for leg in legs:
+        quantum = leg.account.asset.quantum
+        if leg.amount != leg.amount.quantize(quantum):
+            raise UnbalancedJournal(
+                f"{leg.amount} has more places than {leg.account.asset_id} allows"
+            )
+        per_asset[leg.account.asset_id] += leg.amount
+    unbalanced = {asset: total for asset, total in per_asset.items() if total != 0}
+    if unbalanced:
+        raise UnbalancedJournal(f"legs do not sum to zero: {unbalanced}")
+
+
+def _apply_net_changes(journals: list[_PendingJournal]) -> None:
+    net: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for pending in journals:
+        for leg in pending.legs:
+            net[leg.account.pk][leg.bucket] += leg.amount
+    for account_pk in sorted(net):
+        changes = {bucket: F(bucket) + delta for bucket, delta in net[account_pk].items() if delta}
+        if not changes:
+            continue
+        try:
+            Account.objects.filter(pk=account_pk).update(**changes)
+        except IntegrityError as error:  # the caller's transaction is rolled back by its atomic()
+            if "account_never_negative" in str(error):
+                raise InsufficientBalance() from None
+            raise

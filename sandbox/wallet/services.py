@@ -1,0 +1,115 @@
+"""Opening and funding sandbox wallets."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from campus.errors import ServiceError
+from sandbox.wallet.ledger import AVAILABLE, LedgerBatch, Leg
+from sandbox.wallet.models import Account, Asset, Journal, StartingGrant, Wallet
+
+DEFAULT_STARTING_GRANT = {
+    "KRW": Decimal("10000000"),
+    "BTC": Decimal("0.05"),
+    "ETH": Decimal("1"),
+    "KUSD": Decimal("1000"),
+}
+
+
+def user_accounts(*, offering_id: int, owner_id: int, asset_codes: list[str]) -> dict[str, Account]:
+    """The owner's accounts for these assets, created empty where missing. Joins the caller's
+    transaction; safe when two transactions create the same account at once."""
+    found = _accounts(offering_id, owner_id, asset_codes)
+    missing = [code for code in asset_codes if code not in found]
+    if missing:
+        Account.objects.bulk_create(
+            [
+                Account(offering_id=offering_id, owner_id=owner_id, asset_id=code)
+                for code in missing
+            ],
+            ignore_conflicts=True,
+        )
+        found = _accounts(offering_id, owner_id, asset_codes)
+    return found
+
+
+def _accounts(offering_id: int, owner_id: int, asset_codes: list[str]) -> dict[str, Account]:
+    accounts = Account.objects.filter(
+        offering_id=offering_id, owner_id=owner_id, asset_id__in=asset_codes
+    ).select_related("asset")
+    return {account.asset_id: account for account in accounts}
+
+
+def system_account(*, offering_id: int, asset_code: str, kind: str) -> Account:
+    account, _created = Account.objects.select_related("asset").get_or_create(
+        offering_id=offering_id, asset_id=asset_code, kind=kind, owner=None
+    )
+    return account
+
+
+def set_starting_grant(*, offering_id: int, amounts: dict[str, Decimal]) -> None:
+    """Set what new wallets in the offering start with (existing wallets keep what they have)."""
+    assets = {asset.code: asset for asset in Asset.objects.filter(code__in=amounts)}
+    for code, amount in amounts.items():
+        if code not in assets:
+            raise ServiceError("unknown_asset", _("There is no asset %(code)s.") % {"code": code})
+        if amount <= 0 or amount != amount.quantize(assets[code].quantum):
+            raise ServiceError(
+                "invalid_amount",
+                _(
+                    "%(amount)s is not a valid positive amount of %(code)s (at most %(places)s places)."
+                )
+                % {"amount": amount, "code": code, "places": assets[code].precision},
+            )
+    with transaction.atomic(durable=True):
+        StartingGrant.objects.filter(offering_id=offering_id).exclude(asset_id__in=amounts).delete()
+        for code, amount in amounts.items():
+            StartingGrant.objects.update_or_create(
+                offering_id=offering_id, asset_id=code, defaults={"amount": amount}
+            )
+
+
+def starting_grant(offering_id: int) -> dict[str, Decimal]:
+    rows = StartingGrant.objects.filter(offering_id=offering_id)
+    grant = {row.asset_id: row.amount for row in rows}
+    if grant:
+        return grant
+    known = set(
+        Asset.objects.filter(code__in=DEFAULT_STARTING_GRANT).values_list("code", flat=True)
+    )
+    return {code: amount for code, amount in DEFAULT_STARTING_GRANT.items() if code in known}
+
+
+def open_wallet(*, offering_id: int, owner_id: int) -> tuple[Wallet, bool]:
+    """Open the owner's wallet in the offering and fund it with the starting grant, exactly once.
+    Returns the wallet and whether it was opened now."""
+    with transaction.atomic(durable=True):
+        return open_wallet_in_transaction(offering_id=offering_id, owner_id=owner_id)
+
+
+def open_wallet_in_transaction(*, offering_id: int, owner_id: int) -> tuple[Wallet, bool]:
+    existing = Wallet.objects.filter(offering_id=offering_id, owner_id=owner_id).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            wallet = Wallet.objects.create(offering_id=offering_id, owner_id=owner_id)
+    except IntegrityError:  # opened concurrently by another transaction
+        return Wallet.objects.get(offering_id=offering_id, owner_id=owner_id), False
+    grant = starting_grant(offering_id)
+    accounts = user_accounts(offering_id=offering_id, owner_id=owner_id, asset_codes=list(grant))
+    batch = LedgerBatch(offering_id)
+    for code, amount in grant.items():
+        issuance = system_account(
+            offering_id=offering_id, asset_code=code, kind=Account.Kind.ISSUANCE
+        )
+        batch.add(
+            Journal.Kind.GRANT,
+            [Leg(issuance, AVAILABLE, -amount), Leg(accounts[code], AVAILABLE, amount)],
+            reference=f"wallet:{wallet.pk}",
+        )
+    batch.commit()
+    return wallet, True
