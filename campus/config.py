@@ -60,9 +60,9 @@ def database_config(url: str) -> dict:
         raise ConfigError(f"DATABASE_URL could not be parsed: {error}") from None
     if not config.get("NAME"):
         raise ConfigError("DATABASE_URL names no database (add /name to the URL)")
-    if scheme.startswith("postgres") or scheme == "pgsql":
-        config.setdefault("OPTIONS", {})
-        config["CONN_MAX_AGE"] = 0
+    if scheme == "sqlite":
+        # Writers take the lock when their transaction begins, so read-modify-write is safe.
+        config.setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
     return config
 
 

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "campus",
     "courses",
     "sandbox.wallet",
+    "sandbox.exchange",
 ]
 
 MIDDLEWARE = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Q, Sum
 
 from sandbox.wallet.models import Account, Posting
@@ -21,28 +22,38 @@ def find_ledger_breaks() -> list[str]:
     ]
 
 
+def posting_sums(*group_by: str) -> dict[tuple, Decimal]:
+    """Sums of posting amounts grouped by the given fields, exact on every database: PostgreSQL
+    sums NUMERICs exactly; SQLite would sum in floating point, so there the sum is done here."""
+    if connection.vendor == "postgresql":
+        rows = Posting.objects.values(*group_by).annotate(total=Sum("amount")).order_by()
+        return {tuple(row[f] for f in group_by): row["total"] for row in rows}
+    totals: dict[tuple, Decimal] = defaultdict(Decimal)
+    for row in Posting.objects.values_list(*group_by, "amount").iterator():
+        totals[row[:-1]] += row[-1]
+    return dict(totals)
+
+
 def _unbalanced_assets() -> list[str]:
-    rows = Posting.objects.values("asset_id").annotate(total=Sum("amount")).exclude(total=0)
-    return [f"asset {row['asset_id']}: postings sum to {row['total']}, not 0" for row in rows]
+    return [
+        f"asset {asset}: postings sum to {total}, not 0"
+        for (asset,), total in sorted(posting_sums("asset_id").items())
+        if total != 0
+    ]
 
 
 def _unbalanced_journals() -> list[str]:
-    rows = (
-        Posting.objects.values("journal_id", "asset_id")
-        .annotate(total=Sum("amount"))
-        .exclude(total=0)
-        .order_by("journal_id")[:50]
-    )
     return [
-        f"journal {row['journal_id']}: {row['asset_id']} postings sum to {row['total']}, not 0"
-        for row in rows
-    ]
+        f"journal {journal}: {asset} postings sum to {total}, not 0"
+        for (journal, asset), total in sorted(posting_sums("journal_id", "asset_id").items())
+        if total != 0
+    ][:50]
 
 
 def _stale_balances() -> list[str]:
     sums: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for row in Posting.objects.values("account_id", "bucket").annotate(total=Sum("amount")):
-        sums[row["account_id"]][row["bucket"]] = row["total"]
+    for (account_id, bucket), total in posting_sums("account_id", "bucket").items():
+        sums[account_id][bucket] = total
     breaks = []
     for account in Account.objects.all().only("pk", "available", "locked", "asset_id"):
         posted = sums.get(account.pk, {})

@@ -132,13 +132,30 @@ def _apply_net_changes(journals: list[_PendingJournal]) -> None:
     for pending in journals:
         for leg in pending.legs:
             net[leg.account.pk][leg.bucket] += leg.amount
+    apply = _add_in_database if connection.vendor == "postgresql" else _add_in_python
     for account_pk in sorted(net):
-        changes = {bucket: F(bucket) + delta for bucket, delta in net[account_pk].items() if delta}
+        changes = {bucket: delta for bucket, delta in net[account_pk].items() if delta}
         if not changes:
             continue
         try:
-            Account.objects.filter(pk=account_pk).update(**changes)
+            apply(account_pk, changes)
         except IntegrityError as error:  # the caller's transaction is rolled back by its atomic()
             if "account_never_negative" in str(error):
                 raise InsufficientBalance() from None
             raise
+
+
+def _add_in_database(account_pk: int, changes: dict[str, Decimal]) -> None:
+    """PostgreSQL adds exact NUMERICs in place, under the row lock the UPDATE takes."""
+    Account.objects.filter(pk=account_pk).update(
+        **{bucket: F(bucket) + delta for bucket, delta in changes.items()}
+    )
+
+
+def _add_in_python(account_pk: int, changes: dict[str, Decimal]) -> None:
+    """SQLite would add in floating point, so add exact Decimals here and write the results.
+    Safe because SQLite transactions here begin IMMEDIATE (settings), serialising writers."""
+    current = Account.objects.filter(pk=account_pk).values(*changes).get()
+    Account.objects.filter(pk=account_pk).update(
+        **{bucket: current[bucket] + delta for bucket, delta in changes.items()}
+    )

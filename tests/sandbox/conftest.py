@@ -6,3 +6,22 @@ from sandbox.wallet.assets import ensure_standard_assets
 @pytest.fixture
 def assets(db):
     ensure_standard_assets()
+
+
+@pytest.fixture
+def exchange(assets):
+    """Given an offering with the default markets and two students with opened wallets."""
+    from types import SimpleNamespace
+
+    from sandbox.exchange.markets import list_default_markets
+    from sandbox.wallet.services import open_wallet
+    from tests.factories import OfferingFactory, UserFactory
+
+    offering = OfferingFactory()
+    markets = {m.symbol: m for m in list_default_markets(offering_id=offering.pk)}
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    for user in (alice, bob):
+        open_wallet(offering_id=offering.pk, owner_id=user.pk)
+    return SimpleNamespace(
+        offering=offering, markets=markets, btc=markets["BTCKRW"], alice=alice, bob=bob
+    )

@@ -1,0 +1,137 @@
+"""Binance's symbol filters (PRICE_FILTER, LOT_SIZE, NOTIONAL) and the order-shape rules.
+
+Each failure says which filter and what the allowed values are, so a student can fix the order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sandbox.exchange.errors import (
+    FilterFailure,
+    IllegalParameter,
+    InvalidEnum,
+    MandatoryParameter,
+    UnexpectedParameter,
+)
+from sandbox.exchange.models import Market, Order
+
+CLIENT_ORDER_ID = re.compile(r"^[a-zA-Z0-9\-_.:/]{1,36}$")
+STP_MODES = ("NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH")
+STOP_TYPES = (Order.Type.STOP_LOSS_LIMIT, Order.Type.TAKE_PROFIT_LIMIT)
+PRICED_TYPES = (Order.Type.LIMIT, Order.Type.LIMIT_MAKER, *STOP_TYPES)
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    side: str
+    type: str
+    quantity: Decimal | None = None
+    quote_order_qty: Decimal | None = None
+    price: Decimal | None = None
+    stop_price: Decimal | None = None
+    time_in_force: str | None = None
+    client_order_id: str | None = None
+    self_trade_prevention_mode: str | None = None
+
+
+def check_shape(request: OrderRequest) -> OrderRequest:
+    """Refuse a request whose parameters do not fit its type; return it with defaults filled."""
+    _check_enum("side", request.side, Order.Side.values)
+    _check_enum("type", request.type, Order.Type.values)
+    if request.self_trade_prevention_mode not in (None, *STP_MODES):
+        raise IllegalParameter("selfTradePreventionMode", ", ".join(STP_MODES))
+    if request.client_order_id is not None and not CLIENT_ORDER_ID.match(request.client_order_id):
+        raise IllegalParameter("newClientOrderId", "^[a-zA-Z0-9-_.:/]{1,36}$")
+    if request.type == Order.Type.MARKET:
+        return _check_market(request)
+    for name, value in (("price", request.price), ("quantity", request.quantity)):
+        if value is None:
+            raise MandatoryParameter(name)
+    if request.quote_order_qty is not None:
+        raise UnexpectedParameter("quoteOrderQty")
+    if request.type in STOP_TYPES and request.stop_price is None:
+        raise MandatoryParameter("stopPrice")
+    if request.type not in STOP_TYPES and request.stop_price is not None:
+        raise UnexpectedParameter("stopPrice")
+    if request.type == Order.Type.LIMIT_MAKER:
+        if request.time_in_force is not None:
+            raise UnexpectedParameter("timeInForce")
+        return request
+    if request.time_in_force is None:
+        raise MandatoryParameter("timeInForce")
+    _check_enum("timeInForce", request.time_in_force, ["GTC", "IOC", "FOK"])
+    return request
+
+
+def _check_market(request: OrderRequest) -> OrderRequest:
+    for name, value in (
+        ("price", request.price),
+        ("stopPrice", request.stop_price),
+        ("timeInForce", request.time_in_force),
+    ):
+        if value is not None:
+            raise UnexpectedParameter(name)
+    if request.quantity is None and request.quote_order_qty is None:
+        raise MandatoryParameter("quantity")
+    if request.quantity is not None and request.quote_order_qty is not None:
+        raise UnexpectedParameter("quoteOrderQty")
+    return request
+
+
+def _check_enum(name: str, value: str, allowed: list[str]) -> None:
+    if value not in allowed:
+        raise InvalidEnum(name, list(allowed))
+
+
+def check_filters(market: Market, request: OrderRequest) -> None:
+    """PRICE_FILTER, LOT_SIZE and NOTIONAL, as Binance applies them."""
+    for price in (request.price, request.stop_price):
+        if price is not None:
+            _price_filter(market, price)
+    if request.quantity is not None:
+        _lot_size(market, request.quantity)
+    notional = _notional(market, request)
+    if notional is not None and notional < market.min_notional:
+        raise FilterFailure(
+            "NOTIONAL",
+            f"price × quantity is {_plain(notional)} {market.quote_id}; the minimum is "
+            f"{_plain(market.min_notional)} {market.quote_id}.",
+        )
+
+
+def _price_filter(market: Market, price: Decimal) -> None:
+    on_step = (price - market.min_price) % market.tick_size == 0
+    if price < market.min_price or price > market.max_price or not on_step:
+        raise FilterFailure(
+            "PRICE_FILTER",
+            f"price {_plain(price)} must be between {_plain(market.min_price)} and "
+            f"{_plain(market.max_price)} {market.quote_id} in steps of {_plain(market.tick_size)}.",
+        )
+
+
+def _lot_size(market: Market, quantity: Decimal) -> None:
+    on_step = (quantity - market.min_qty) % market.lot_size == 0
+    if quantity < market.min_qty or quantity > market.max_qty or not on_step:
+        raise FilterFailure(
+            "LOT_SIZE",
+            f"quantity {_plain(quantity)} must be between {_plain(market.min_qty)} and "
+            f"{_plain(market.max_qty)} {market.base_id} in steps of {_plain(market.lot_size)}.",
+        )
+
+
+def _notional(market: Market, request: OrderRequest) -> Decimal | None:
+    if request.quote_order_qty is not None:
+        return request.quote_order_qty
+    price = request.price if request.price is not None else market.last_price
+    if price is None or request.quantity is None:
+        return None
+    return price * request.quantity
+
+
+def _plain(amount: Decimal) -> str:
+    """1000, not 1.000E+3 or 1000.00000000."""
+    text = f"{amount:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

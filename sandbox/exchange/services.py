@@ -1,0 +1,263 @@
+"""Orders in, trades out: the exchange's writes.
+
+Each public function is one transaction. Under the market's locks (see `engines.py`) it validates,
+holds funds, asks the engine, and settles the result into orders, trades and balanced ledger
+postings, all committed together or not at all.
+"""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+
+from sandbox.exchange.engines import engine_for, mark_changed, market_writer
+from sandbox.exchange.engine import (
+    MAKER_WOULD_TAKE,
+    STOP_WOULD_TRIGGER,
+    OrderStatus,
+    UnknownOrder,
+)
+from sandbox.exchange.engine import Order as EngineOrder
+from sandbox.exchange.errors import (
+    CancelRejected,
+    MarketClosed,
+    OrderRejected,
+    duplicate_order,
+    insufficient_balance,
+)
+from sandbox.exchange.filters import OrderRequest, check_filters, check_shape
+from sandbox.exchange.models import OPEN_STATUSES, Market, Order
+from sandbox.exchange.settlement import Settlement, held_asset
+from sandbox.exchange.units import MarketUnits
+from sandbox.wallet.api import InsufficientBalance, LedgerBatch, user_accounts
+
+REJECTION_CODES = {MAKER_WOULD_TAKE: "would_take", STOP_WOULD_TRIGGER: "would_trigger"}
+
+
+def place_order(*, owner_id: int, market: Market, request: OrderRequest) -> Order:
+    """Place an order for `owner_id` and match it. Returns the saved order (its trades saved too).
+
+    Refusals raise an `ExchangeError` and change nothing. A repeated `client_order_id` in the
+    same market is refused as a duplicate (Binance -2010), never placed or charged twice.
+    """
+    request = check_shape(request)
+    check_filters(market, request)
+    with market_writer(market.pk) as book, transaction.atomic(durable=True):
+        locked = (
+            Market.objects.select_related("base", "quote").select_for_update().get(pk=market.pk)
+        )
+        if locked.status != Market.Status.TRADING:
+            raise MarketClosed(locked.symbol)
+        client_id = request.client_order_id or _new_client_order_id()
+        if Order.objects.filter(
+            market=locked, owner_id=owner_id, client_order_id=client_id
+        ).exists():
+            raise duplicate_order()
+        units = MarketUnits(locked.tick_size, locked.lot_size)
+        engine = engine_for(book, locked)
+        accounts = user_accounts(
+            offering_id=locked.offering_id,
+            owner_id=owner_id,
+            asset_codes=[locked.base_id, locked.quote_id],
+        )
+        order = _new_order_row(locked, owner_id, client_id, request)
+        batch = LedgerBatch(locked.offering_id)
+        budget = _hold(order, request, locked, units, accounts, batch)
+        result = engine.submit(_engine_order(order, request, units, budget))
+        if result.status == OrderStatus.REJECTED:
+            raise OrderRejected(
+                result.reject_reason, code=REJECTION_CODES.get(result.reject_reason, "rejected")
+            )
+        mark_changed(book, locked)
+        settlement = Settlement(locked, units, batch)
+        settlement.track(order)
+        settlement.accounts.update({(owner_id, code): a for code, a in accounts.items()})
+        _settle_market_order_hold(order, result, units, locked, accounts, batch)
+        settlement.apply(result)
+        settlement.finish()
+        _commit_ledger(batch)
+        _save_market(locked, engine, units)
+        order.refresh_from_db()
+        return order
+
+
+def cancel_order(
+    *,
+    owner_id: int,
+    market: Market,
+    order_id: int | None = None,
+    client_order_id: str | None = None,
+) -> Order:
+    """Cancel one of the owner's open orders and release its hold. Unknown or closed: -2011."""
+    with market_writer(market.pk) as book, transaction.atomic(durable=True):
+        locked = (
+            Market.objects.select_related("base", "quote").select_for_update().get(pk=market.pk)
+        )
+        mine = Order.objects.filter(market=locked, owner_id=owner_id, status__in=OPEN_STATUSES)
+        order = (
+            mine.filter(pk=order_id)
+            if order_id is not None
+            else mine.filter(client_order_id=client_order_id)
+        ).first()
+        if order is None:
+            raise CancelRejected(
+                "No open order of yours matches that orderId or origClientOrderId."
+            )
+        _cancel_locked(book, locked, [order])
+        order.refresh_from_db()
+        return order
+
+
+def cancel_open_orders(*, owner_id: int, market: Market) -> list[Order]:
+    """Cancel every open order the owner has in the market (Binance DELETE openOrders)."""
+    with market_writer(market.pk) as book, transaction.atomic(durable=True):
+        locked = (
+            Market.objects.select_related("base", "quote").select_for_update().get(pk=market.pk)
+        )
+        orders = list(
+            Order.objects.filter(
+                market=locked, owner_id=owner_id, status__in=OPEN_STATUSES
+            ).order_by("pk")
+        )
+        if not orders:
+            raise CancelRejected("You have no open orders in this market.")
+        _cancel_locked(book, locked, orders)
+        return list(Order.objects.filter(pk__in=[o.pk for o in orders]).order_by("pk"))
+
+
+def _cancel_locked(book, market: Market, orders: list[Order]) -> None:
+    units = MarketUnits(market.tick_size, market.lot_size)
+    engine = engine_for(book, market)
+    mark_changed(book, market)
+    batch = LedgerBatch(market.offering_id)
+    settlement = Settlement(market, units, batch)
+    accounts = user_accounts(
+        offering_id=market.offering_id,
+        owner_id=orders[0].owner_id,
+        asset_codes=[market.base_id, market.quote_id],
+    )
+    settlement.accounts.update({(orders[0].owner_id, code): a for code, a in accounts.items()})
+    for order in orders:
+        try:
+            engine.cancel(order.pk)
+        except UnknownOrder:
+            raise CancelRejected("The order is no longer on the book.") from None
+        settlement.track(order)
+        settlement.cancel(order)
+    settlement.finish()
+    _commit_ledger(batch)
+    _save_market(market, engine, units)
+
+
+def _new_client_order_id() -> str:
+    return "bc-" + secrets.token_urlsafe(16)[:22]
+
+
+def _new_order_row(market: Market, owner_id: int, client_id: str, request: OrderRequest) -> Order:
+    order = Order(
+        market=market,
+        owner_id=owner_id,
+        client_order_id=client_id,
+        side=request.side,
+        type=request.type,
+        time_in_force=request.time_in_force or ("GTC" if request.type != Order.Type.MARKET else ""),
+        price=request.price,
+        stop_price=request.stop_price,
+        orig_qty=request.quantity,
+        orig_quote_order_qty=request.quote_order_qty,
+        self_trade_prevention_mode=request.self_trade_prevention_mode or "EXPIRE_MAKER",
+    )
+    try:
+        with transaction.atomic():
+            order.save()
+    except IntegrityError:  # the same client order id, placed concurrently
+        raise duplicate_order() from None
+    return order
+
+
+def _hold(
+    order: Order, request: OrderRequest, market: Market, units: MarketUnits, accounts, batch
+) -> int | None:
+    """Lock what a resting order may spend; return the engine's quote budget for a market buy."""
+    account = accounts[held_asset(order, market)]
+    if order.type == Order.Type.MARKET:
+        if order.side == Order.Side.SELL:
+            if order.orig_qty is not None and order.orig_qty > account.available:
+                raise insufficient_balance(
+                    f"Selling {order.orig_qty.normalize():f} {account.asset_id} needs that much "
+                    f"available; you have {account.available.normalize():f}."
+                )
+            return None  # held after matching, from what was actually sold
+        spendable = account.available
+        if request.quote_order_qty is not None:
+            spendable = min(spendable, request.quote_order_qty)
+        budget = units.notional_units_within(spendable)
+        if budget <= 0:
+            raise insufficient_balance(
+                f"You have {account.available} {account.asset_id} available."
+            )
+        return budget
+    amount = order.orig_qty * order.price if order.side == Order.Side.BUY else order.orig_qty
+    if amount > account.available:
+        raise insufficient_balance(
+            f"This order needs {amount.normalize():f} {account.asset_id}; you have "
+            f"{account.available.normalize():f} available."
+        )
+    order.held = amount
+    batch.hold(account, amount, reference=f"order:{order.pk}")
+    return None
+
+
+def _settle_market_order_hold(order, result, units, market, accounts, batch) -> None:
+    """A market order holds exactly what it executed, just before its trades consume it."""
+    if order.type != Order.Type.MARKET or not result.executed_quantity:
+        return
+    amount = (
+        units.notional(result.executed_notional)
+        if order.side == Order.Side.BUY
+        else units.quantity(result.executed_quantity)
+    )
+    account = accounts[held_asset(order, market)]
+    if amount > account.available:
+        raise insufficient_balance(
+            f"Selling needs {amount.normalize():f} {account.asset_id}; you have {account.available.normalize():f}."
+        )
+    order.held = amount
+    batch.hold(account, amount, reference=f"order:{order.pk}")
+
+
+def _engine_order(
+    order: Order, request: OrderRequest, units: MarketUnits, budget: int | None
+) -> EngineOrder:
+    return EngineOrder(
+        order_id=order.pk,
+        account=order.owner_id,
+        side=order.side,
+        kind=order.type,
+        price=units.to_ticks(order.price) if order.price is not None else None,
+        quantity=units.to_lots(order.orig_qty) if order.orig_qty is not None else None,
+        quote_quantity=(
+            units.notional_units_within(request.quote_order_qty)
+            if request.quote_order_qty is not None
+            else None
+        ),
+        quote_budget=budget,
+        time_in_force=order.time_in_force or "GTC",
+        stop_price=units.to_ticks(order.stop_price) if order.stop_price is not None else None,
+        self_trade_prevention=order.self_trade_prevention_mode,
+    )
+
+
+def _commit_ledger(batch: LedgerBatch) -> None:
+    try:
+        batch.commit()
+    except InsufficientBalance:
+        raise insufficient_balance() from None
+
+
+def _save_market(market: Market, engine, units: MarketUnits) -> None:
+    if engine.last_price is not None:
+        market.last_price = units.price(engine.last_price)
+    market.save(update_fields=["book_version", "last_price"])

@@ -1,0 +1,189 @@
+"""Turning what the engine decided into database rows and ledger postings.
+
+One `Settlement` per placement or cancellation: it updates the touched orders, writes the trades,
+and adds to the caller's `LedgerBatch` one balanced journal per trade (the buyer's locked quote to
+the seller and the fee account, the seller's locked base to the buyer and the fee account) and a
+release for every hold an order no longer needs. Fees are charged in the asset each side receives,
+as Binance does without BNB, so a hold never has to cover a fee.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, Decimal
+
+from django.utils import timezone
+
+from sandbox.exchange.engine import OrderStatus, SubmitResult
+from sandbox.exchange.models import OPEN_STATUSES, Market, Order, Trade
+from sandbox.exchange.units import MarketUnits
+from sandbox.wallet.api import AVAILABLE, LOCKED, Account, Journal, LedgerBatch, Leg, system_account
+
+ORDER_FIELDS = [
+    "status",
+    "executed_qty",
+    "cummulative_quote_qty",
+    "held",
+    "stop_triggered",
+    "updated_at",
+]
+
+
+class Settlement:
+    def __init__(self, market: Market, units: MarketUnits, batch: LedgerBatch) -> None:
+        self.market = market
+        self.units = units
+        self.batch = batch
+        self.orders: dict[int, Order] = {}
+        self.accounts: dict[tuple[int, str], Account] = {}
+        self.trades: list[Trade] = []
+        self._fee_accounts: dict[str, Account] = {}
+
+    # -- loading -----------------------------------------------------------------------------
+
+    def track(self, order: Order) -> None:
+        self.orders[order.pk] = order
+
+    def load(self, result: SubmitResult) -> None:
+        """Fetch, in two queries, every order and account the result touches."""
+        ids = set(_order_ids(result)) - set(self.orders)
+        if ids:
+            self.orders.update(Order.objects.in_bulk(ids))
+        owners = {order.owner_id for order in self.orders.values()}
+        wanted = {(o, a) for o in owners for a in (self.market.base_id, self.market.quote_id)}
+        if wanted - set(self.accounts):
+            rows = Account.objects.filter(
+                offering_id=self.market.offering_id,
+                owner_id__in=owners,
+                asset_id__in=[self.market.base_id, self.market.quote_id],
+            ).select_related("asset")
+            self.accounts.update({(a.owner_id, a.asset_id): a for a in rows})
+
+    # -- applying ----------------------------------------------------------------------------
+
+    def apply(self, result: SubmitResult) -> None:
+        self.load(result)
+        self._apply_one(result)
+        for triggered in result.triggered:
+            self._apply_one(triggered)
+
+    def _apply_one(self, result: SubmitResult) -> None:
+        for trade in result.trades:
+            self._trade(trade.maker_order_id, trade.taker_order_id, trade.price, trade.quantity)
+        for update in result.maker_updates:
+            self._set_progress(
+                update.order_id, update.status, update.executed_quantity, update.executed_notional
+            )
+        for expired in result.expired_makers:
+            self._set_progress(
+                expired.order_id,
+                OrderStatus.EXPIRED_IN_MATCH,
+                expired.executed_quantity,
+                expired.executed_notional,
+            )
+        status = result.status
+        self._set_progress(
+            result.order_id, status, result.executed_quantity, result.executed_notional
+        )
+        if result.order_id in self.orders and self.orders[result.order_id].type in (
+            Order.Type.STOP_LOSS_LIMIT,
+            Order.Type.TAKE_PROFIT_LIMIT,
+        ):
+            self.orders[result.order_id].stop_triggered = (
+                result.on_book or status not in OPEN_STATUSES
+            )
+
+    def _set_progress(self, order_id: int, status: str, lots: int, notional: int) -> None:
+        order = self.orders[order_id]
+        order.status = str(status)
+        order.executed_qty = self.units.quantity(lots)
+        order.cummulative_quote_qty = self.units.notional(notional)
+
+    def cancel(self, order: Order) -> None:
+        order.status = Order.Status.CANCELED
+
+    def _trade(self, maker_id: int, taker_id: int, ticks: int, lots: int) -> None:
+        maker, taker = self.orders[maker_id], self.orders[taker_id]
+        buyer, seller = (maker, taker) if maker.side == Order.Side.BUY else (taker, maker)
+        price, qty = self.units.price(ticks), self.units.quantity(lots)
+        quote = self.units.notional(ticks * lots)
+        buyer_rate = self.market.maker_fee if buyer is maker else self.market.taker_fee
+        seller_rate = self.market.maker_fee if seller is maker else self.market.taker_fee
+        buyer_fee = _fee(qty, buyer_rate, self.market.base.quantum)
+        seller_fee = _fee(quote, seller_rate, self.market.quote.quantum)
+        base, quote_code = self.market.base_id, self.market.quote_id
+        trade = Trade(
+            market=self.market,
+            price=price,
+            qty=qty,
+            quote_qty=quote,
+            buyer_order=buyer,
+            seller_order=seller,
+            buyer_id=buyer.owner_id,
+            seller_id=seller.owner_id,
+            is_buyer_maker=buyer is maker,
+            buyer_fee=buyer_fee,
+            seller_fee=seller_fee,
+        )
+        self.trades.append(trade)
+        buyer.held -= quote
+        seller.held -= qty
+        legs = [
+            Leg(self.accounts[(buyer.owner_id, quote_code)], LOCKED, -quote),
+            Leg(self.accounts[(seller.owner_id, quote_code)], AVAILABLE, quote - seller_fee),
+            Leg(self._fees(quote_code), AVAILABLE, seller_fee),
+            Leg(self.accounts[(seller.owner_id, base)], LOCKED, -qty),
+            Leg(self.accounts[(buyer.owner_id, base)], AVAILABLE, qty - buyer_fee),
+            Leg(self._fees(base), AVAILABLE, buyer_fee),
+        ]
+        self.batch.add(Journal.Kind.TRADE, legs, reference=f"trade:{buyer.pk}/{seller.pk}")
+
+    def _fees(self, asset_code: str) -> Account:
+        if asset_code not in self._fee_accounts:
+            self._fee_accounts[asset_code] = system_account(
+                offering_id=self.market.offering_id, asset_code=asset_code, kind=Account.Kind.FEES
+            )
+        return self._fee_accounts[asset_code]
+
+    # -- finishing ---------------------------------------------------------------------------
+
+    def finish(self) -> None:
+        """Release holds orders no longer need, then write orders and trades."""
+        for order in self.orders.values():
+            excess = order.held - required_hold(order, self.units)
+            if excess > 0:
+                account = self.accounts[(order.owner_id, held_asset(order, self.market))]
+                self.batch.release(account, excess, reference=f"order:{order.pk}")
+                order.held -= excess
+        now = timezone.now()
+        for order in self.orders.values():
+            order.updated_at = now
+        Order.objects.bulk_update(list(self.orders.values()), ORDER_FIELDS)
+        if self.trades:
+            Trade.objects.bulk_create(self.trades)
+
+
+def held_asset(order: Order, market: Market) -> str:
+    return market.quote_id if order.side == Order.Side.BUY else market.base_id
+
+
+def required_hold(order: Order, units: MarketUnits) -> Decimal:
+    """What an order must still have locked: nothing once closed; for an open BUY, its limit
+    price times what is left to fill; for an open SELL, what is left to fill."""
+    if order.status not in OPEN_STATUSES:
+        return Decimal(0)
+    remaining = order.orig_qty - order.executed_qty
+    return remaining * order.price if order.side == Order.Side.BUY else remaining
+
+
+def _fee(amount: Decimal, rate: Decimal, quantum: Decimal) -> Decimal:
+    return (amount * rate).quantize(quantum, rounding=ROUND_DOWN)
+
+
+def _order_ids(result: SubmitResult):
+    yield result.order_id
+    for trade in result.trades:
+        yield trade.maker_order_id
+    for update in result.expired_makers:
+        yield update.order_id
+    for triggered in result.triggered:
+        yield from _order_ids(triggered)

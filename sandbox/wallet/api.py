@@ -1,0 +1,21 @@
+"""What other apps may use of the wallet (OEP-49 style boundary)."""
+
+from sandbox.wallet.ledger import AVAILABLE, LOCKED, InsufficientBalance, LedgerBatch, Leg
+from sandbox.wallet.models import Account, Asset, Journal, Posting, Wallet
+from sandbox.wallet.services import open_wallet, system_account, user_accounts
+
+__all__ = [
+    "AVAILABLE",
+    "LOCKED",
+    "Account",
+    "Asset",
+    "InsufficientBalance",
+    "Journal",
+    "LedgerBatch",
+    "Leg",
+    "Posting",
+    "Wallet",
+    "open_wallet",
+    "system_account",
+    "user_accounts",
+]
