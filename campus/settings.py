@@ -120,6 +120,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_TIMEZONE = "UTC"
 
+# --- Demo campus: each app seeds its own part, in this order ---------------------------------
+DEMO_SEEDERS = ["campus.demo.seed", "courses.demo.seed", "sandbox.demo.seed"]
+
 # --- People ------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "campus.User"
 LOGIN_URL = "login"

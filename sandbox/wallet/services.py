@@ -113,3 +113,26 @@ def open_wallet_in_transaction(*, offering_id: int, owner_id: int) -> tuple[Wall
         )
     batch.commit()
     return wallet, True
+
+
+def issue(*, offering_id: int, owner_id: int, amounts: dict[str, Decimal], memo: str) -> None:
+    """Credit simulated assets to a holder from the issuance account (house accounts of market
+    makers, instructor top-ups). One balanced journal per asset, in one transaction."""
+    with transaction.atomic(durable=True):
+        accounts = user_accounts(
+            offering_id=offering_id, owner_id=owner_id, asset_codes=list(amounts)
+        )
+        batch = LedgerBatch(offering_id)
+        for code, amount in amounts.items():
+            if amount <= 0:
+                raise ServiceError("invalid_amount", _("An issued amount must be positive."))
+            issuance = system_account(
+                offering_id=offering_id, asset_code=code, kind=Account.Kind.ISSUANCE
+            )
+            batch.add(
+                Journal.Kind.ADJUSTMENT,
+                [Leg(issuance, AVAILABLE, -amount), Leg(accounts[code], AVAILABLE, amount)],
+                reference=f"issue:{owner_id}",
+                memo=memo,
+            )
+        batch.commit()

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from campus import demo
+from courses import demo as course_demo
 from tests.browser.conftest import screenshot, serious_accessibility_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,7 +27,7 @@ def test_demo_student_sees_their_course_and_no_roster(live_server, page, demo_ca
     log_in(page, live_server.url, "student01", demo.DEMO_PASSWORDS["student"])
 
     offerings = page.get_by_test_id("student-offerings")
-    assert offerings.get_by_role("link", name=demo.COURSE_TITLE).is_visible()
+    assert offerings.get_by_role("link", name=course_demo.COURSE_TITLE).is_visible()
     assert "Haeundae University" in offerings.inner_text()
     assert page.get_by_test_id("taught-offerings").count() == 0
     screenshot(page, "student-home")

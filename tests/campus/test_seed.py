@@ -4,6 +4,7 @@ from django.core.management import call_command
 
 from campus import demo
 from campus.models import Membership, University, User
+from courses import demo as course_demo
 from courses.models import Course, Enrollment, Offering
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ def test_seed_demo_creates_the_busan_campus(capsys):
 
     assert University.objects.filter(city="Busan").count() == 2
     assert Course.objects.count() == 1
-    assert Offering.objects.filter(course__slug=demo.COURSE_SLUG).count() == 2
+    assert Offering.objects.filter(course__slug=course_demo.COURSE_SLUG).count() == 2
     assert Enrollment.objects.filter(role="student").count() == 20
     assert Enrollment.objects.filter(role="instructor").count() == 2
     assert "student01" in capsys.readouterr().out
