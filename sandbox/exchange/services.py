@@ -8,11 +8,9 @@ postings, all committed together or not at all.
 from __future__ import annotations
 
 import secrets
-from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
-from sandbox.exchange.engines import engine_for, mark_changed, market_writer
 from sandbox.exchange.engine import (
     MAKER_WOULD_TAKE,
     STOP_WOULD_TRIGGER,
@@ -20,6 +18,7 @@ from sandbox.exchange.engine import (
     UnknownOrder,
 )
 from sandbox.exchange.engine import Order as EngineOrder
+from sandbox.exchange.engines import engine_for, mark_changed, market_writer
 from sandbox.exchange.errors import (
     CancelRejected,
     MarketClosed,
@@ -79,7 +78,6 @@ def place_order(*, owner_id: int, market: Market, request: OrderRequest) -> Orde
         settlement.finish()
         _commit_ledger(batch)
         _save_market(locked, engine, units)
-        order.refresh_from_db()
         return order
 
 
@@ -169,11 +167,7 @@ def _new_order_row(market: Market, owner_id: int, client_id: str, request: Order
         orig_quote_order_qty=request.quote_order_qty,
         self_trade_prevention_mode=request.self_trade_prevention_mode or "EXPIRE_MAKER",
     )
-    try:
-        with transaction.atomic():
-            order.save()
-    except IntegrityError:  # the same client order id, placed concurrently
-        raise duplicate_order() from None
+    order.save()  # no race on client_order_id: the caller holds the market's lock
     return order
 
 

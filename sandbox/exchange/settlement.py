@@ -157,7 +157,11 @@ class Settlement:
         now = timezone.now()
         for order in self.orders.values():
             order.updated_at = now
-        Order.objects.bulk_update(list(self.orders.values()), ORDER_FIELDS)
+        if len(self.orders) == 1:  # the common case; bulk_update's CASE costs more than it saves
+            [order] = self.orders.values()
+            Order.objects.filter(pk=order.pk).update(**{f: getattr(order, f) for f in ORDER_FIELDS})
+        else:
+            Order.objects.bulk_update(list(self.orders.values()), ORDER_FIELDS)
         if self.trades:
             Trade.objects.bulk_create(self.trades)
 
