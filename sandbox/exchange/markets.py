@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from campus.errors import ServiceError
 from sandbox.exchange.models import Market
-from sandbox.wallet.api import Asset
+from sandbox.wallet.api import Account, Asset, system_account
 
 D = Decimal
 DEFAULT_MARKETS = [
@@ -56,6 +56,8 @@ def create_market(
             raise ServiceError(
                 "duplicate_market", _("%(symbol)s is listed already.") % {"symbol": symbol}
             )
+        for code in (base, quote):  # fees collect here; created now so trades need not
+            system_account(offering_id=offering_id, asset_code=code, kind=Account.Kind.FEES)
         return Market.objects.create(
             offering_id=offering_id,
             symbol=symbol,

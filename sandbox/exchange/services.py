@@ -104,7 +104,6 @@ def cancel_order(
                 "No open order of yours matches that orderId or origClientOrderId."
             )
         _cancel_locked(book, locked, [order])
-        order.refresh_from_db()
         return order
 
 
@@ -122,7 +121,7 @@ def cancel_open_orders(*, owner_id: int, market: Market) -> list[Order]:
         if not orders:
             raise CancelRejected("You have no open orders in this market.")
         _cancel_locked(book, locked, orders)
-        return list(Order.objects.filter(pk__in=[o.pk for o in orders]).order_by("pk"))
+        return orders
 
 
 def _cancel_locked(book, market: Market, orders: list[Order]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
 from sandbox.exchange.engine import OrderStatus, SubmitResult
@@ -49,14 +50,20 @@ class Settlement:
         if ids:
             self.orders.update(Order.objects.in_bulk(ids))
         owners = {order.owner_id for order in self.orders.values()}
-        wanted = {(o, a) for o in owners for a in (self.market.base_id, self.market.quote_id)}
-        if wanted - set(self.accounts):
-            rows = Account.objects.filter(
-                offering_id=self.market.offering_id,
-                owner_id__in=owners,
-                asset_id__in=[self.market.base_id, self.market.quote_id],
-            ).select_related("asset")
-            self.accounts.update({(a.owner_id, a.asset_id): a for a in rows})
+        assets = (self.market.base_id, self.market.quote_id)
+        wanted = {(o, a) for o in owners for a in assets}
+        needs_fees = bool(result.trades or result.triggered) and len(self._fee_accounts) < 2
+        if wanted - set(self.accounts) or needs_fees:
+            rows = (
+                Account.objects.filter(offering_id=self.market.offering_id, asset_id__in=assets)
+                .filter(Q(owner_id__in=owners) | Q(kind=Account.Kind.FEES))
+                .select_related("asset")
+            )
+            for account in rows:
+                if account.kind == Account.Kind.FEES:
+                    self._fee_accounts[account.asset_id] = account
+                else:
+                    self.accounts[(account.owner_id, account.asset_id)] = account
 
     # -- applying ----------------------------------------------------------------------------
 
