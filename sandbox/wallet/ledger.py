@@ -19,7 +19,7 @@ from django.db import IntegrityError, connection
 from django.db.models import F
 
 from campus.errors import ServiceError
-from sandbox.wallet.models import Account, Journal, Posting
+from sandbox.wallet.models import ZERO, Account, Journal, Posting
 
 AVAILABLE = Posting.Bucket.AVAILABLE
 LOCKED = Posting.Bucket.LOCKED
@@ -132,17 +132,42 @@ def _apply_net_changes(journals: list[_PendingJournal]) -> None:
     for pending in journals:
         for leg in pending.legs:
             net[leg.account.pk][leg.bucket] += leg.amount
-    apply = _add_in_database if connection.vendor == "postgresql" else _add_in_python
-    for account_pk in sorted(net):
-        changes = {bucket: delta for bucket, delta in net[account_pk].items() if delta}
-        if not changes:
-            continue
-        try:
-            apply(account_pk, changes)
-        except IntegrityError as error:  # the caller's transaction is rolled back by its atomic()
-            if "account_never_negative" in str(error):
-                raise InsufficientBalance() from None
-            raise
+    changes = {
+        pk: {bucket: delta for bucket, delta in net[pk].items() if delta}
+        for pk in sorted(net)
+        if any(net[pk].values())
+    }
+    try:
+        if connection.vendor == "postgresql" and len(changes) > 1:
+            _add_many_in_database(changes)
+        else:
+            add = _add_in_database if connection.vendor == "postgresql" else _add_in_python
+            for account_pk, deltas in changes.items():
+                add(account_pk, deltas)
+    except IntegrityError as error:  # the caller's transaction is rolled back by its atomic()
+        if "account_never_negative" in str(error):
+            raise InsufficientBalance() from None
+        raise
+
+
+def _add_many_in_database(changes: dict[int, dict[str, Decimal]]) -> None:
+    """Two statements for any number of accounts: lock the rows in primary-key order (so
+    concurrent transactions cannot deadlock), then add every delta in one UPDATE."""
+    table = Account._meta.db_table
+    pks = list(changes)
+    rows = [(pk, d.get("available", ZERO), d.get("locked", ZERO)) for pk, d in changes.items()]
+    values = ", ".join(["(%s, %s::numeric, %s::numeric)"] * len(rows))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR UPDATE",  # noqa: S608
+            [pks],
+        )
+        cursor.execute(
+            f"UPDATE {table} AS a SET available = a.available + d.available, "  # noqa: S608
+            f"locked = a.locked + d.locked FROM (VALUES {values}) AS d(id, available, locked) "
+            "WHERE a.id = d.id",
+            [value for row in rows for value in row],
+        )
 
 
 def _add_in_database(account_pk: int, changes: dict[str, Decimal]) -> None:

@@ -1,4 +1,5 @@
 from decimal import Decimal
+from decimal import Decimal as D
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -177,3 +178,22 @@ def test_postgres_refuses_an_unbalanced_journal_at_commit(offering, on_postgres)
         )
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def test_overdrawing_among_many_accounts_is_refused(offering):
+    alice, bob = UserFactory(), UserFactory()
+    for user in (alice, bob):
+        open_wallet(offering_id=offering.pk, owner_id=user.pk)
+    source = Account.objects.get(owner=alice, asset_id="ETH")
+    target = Account.objects.get(owner=bob, asset_id="ETH")
+
+    with pytest.raises(InsufficientBalance), transaction.atomic():
+        batch = LedgerBatch(offering.pk)
+        batch.add(
+            Journal.Kind.ADJUSTMENT,
+            [Leg(source, AVAILABLE, D("-1.5")), Leg(target, AVAILABLE, D("1.5"))],
+        )
+        batch.commit()
+
+    assert balances(offering, alice)["ETH"] == (D("1"), 0)
+    assert balances(offering, bob)["ETH"] == (D("1"), 0)
