@@ -11,6 +11,7 @@ from sandbox.exchange.filters import OrderRequest
 from sandbox.exchange.markets import list_default_markets
 from sandbox.exchange.models import OPEN_STATUSES, Market, Order
 from sandbox.exchange.services import place_order
+from sandbox.wallet.assets import ensure_standard_assets
 from sandbox.wallet.models import Wallet
 from sandbox.wallet.services import issue, open_wallet
 
@@ -32,6 +33,7 @@ LEVEL_NOTIONAL = Decimal("2000000")  # KRW per level
 
 
 def seed(ctx: SeedContext) -> None:
+    ensure_standard_assets()  # normally there from the migration; not after a test's flush
     house = _house_user(ctx)
     for offering in demo_offerings():
         markets = list_default_markets(offering_id=offering.pk)

@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal as D
 
 import pytest
@@ -93,7 +94,7 @@ def test_duplicate_client_order_id_never_places_or_holds_twice(exchange):
     request = limit("BUY", "0.01", "100000000", client_order_id="my-order-1")
     place_order(owner_id=exchange.alice.pk, market=exchange.btc, request=request)
 
-    with pytest.raises(OrderRejected, match="Duplicate order sent."):
+    with pytest.raises(OrderRejected, match=re.escape("Duplicate order sent.")):
         place_order(owner_id=exchange.alice.pk, market=exchange.btc, request=request)
 
     assert Order.objects.count() == 1
@@ -129,7 +130,7 @@ def test_limit_maker_that_would_take_is_rejected_without_an_order(exchange):
     )
     request = OrderRequest(side="BUY", type="LIMIT_MAKER", quantity=D("0.01"), price=D("100000000"))
 
-    with pytest.raises(OrderRejected, match="Order would immediately match and take."):
+    with pytest.raises(OrderRejected, match=re.escape("Order would immediately match and take.")):
         place_order(owner_id=exchange.bob.pk, market=exchange.btc, request=request)
 
     assert Order.objects.count() == 1
