@@ -162,6 +162,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 # --- API ---------------------------------------------------------------------------------------
+# Keys that encrypt stored secrets such as API key secrets (unset: derived from SECRET_KEY).
+FIELD_ENCRYPTION_KEYS = env.list("DJANGO_FIELD_ENCRYPTION_KEY", default=[])
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -8,5 +8,11 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/", include("sandbox.exchange.api.urls")),
+    path(
+        "o/<slug:offering_slug>/api/", include("sandbox.exchange.api.urls", namespace="binance-o")
+    ),
+    path("", include("sandbox.exchange.urls")),
+    path("", include("sandbox.wallet.urls")),
     path("", include("courses.urls")),
 ]

@@ -159,3 +159,39 @@ class Trade(models.Model):
 
     def __str__(self) -> str:
         return f"{self.market} {self.qty} @ {self.price}"
+
+
+class ApiKey(models.Model):
+    """A key for the Binance-shaped HTTP API: it acts for its owner's wallet in one offering.
+
+    `key` is the public identifier sent in X-MBX-APIKEY. The secret is shown once at creation and
+    kept only encrypted (`apikeys.py`): HMAC verification needs the plaintext, so a hash would not
+    do. A revoked key stays for the record and is refused.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exchange_api_keys"
+    )
+    offering = models.ForeignKey("courses.Offering", on_delete=models.CASCADE, related_name="+")
+    label = models.CharField(_("label"), max_length=80, blank=True)
+    key = models.CharField(_("API key"), max_length=64, unique=True)
+    encrypted_secret = models.TextField(_("encrypted secret"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        indexes = [models.Index(fields=["owner", "offering"], name="apikey_owner_offering")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(key__regex=r"^[A-Za-z0-9]{64}$"), name="apikey_key_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label or self.key[:8]} · {self.owner_id} · {self.offering_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -7,9 +7,11 @@ process answers the same. Sums are done in Python over exact Decimals (SQLite wo
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from sandbox.exchange.errors import InvalidSymbol
 from sandbox.exchange.models import OPEN_STATUSES, Market, Order, Trade
@@ -86,3 +88,265 @@ def balances(*, owner_id: int, offering_id: int) -> list[Account]:
         .select_related("asset")
         .order_by("asset_id")
     )
+
+
+def orders_by_id(*, owner_id: int, ids: list[int]) -> dict[int, Order]:
+    """The owner's orders among `ids` (others' are left out), with their markets."""
+    orders = Order.objects.filter(owner_id=owner_id, pk__in=ids).select_related("market")
+    return {order.pk: order for order in orders}
+
+
+def holding_orders(*, owner_id: int, offering_id: int) -> QuerySet[Order]:
+    """The owner's open orders that have funds locked, oldest first: what explains `locked`."""
+    return open_orders(owner_id=owner_id, offering_id=offering_id).filter(held__gt=0)
+
+
+# --- Market data and account history in the shape of Binance's API ----------------------------
+# Times cross the API as Unix milliseconds; windows return rows oldest first, as Binance does.
+
+KLINE_INTERVALS = {
+    "1m": 60_000,
+    "3m": 180_000,
+    "5m": 300_000,
+    "15m": 900_000,
+    "30m": 1_800_000,
+    "1h": 3_600_000,
+    "2h": 7_200_000,
+    "4h": 14_400_000,
+    "6h": 21_600_000,
+    "8h": 28_800_000,
+    "12h": 43_200_000,
+    "1d": 86_400_000,
+}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+_TRADE_ROW = ("pk", "price", "qty", "quote_qty", "is_buyer_maker", "created_at")
+
+
+def epoch_ms(moment: datetime) -> int:
+    return (moment - _EPOCH) // _MS
+
+
+def from_epoch_ms(ms: int) -> datetime:
+    return _EPOCH + ms * _MS
+
+
+@dataclass(frozen=True)
+class Kline:
+    open_time: int
+    close_time: int
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal = Decimal(0)
+    quote_volume: Decimal = Decimal(0)
+    count: int = 0
+    taker_buy_volume: Decimal = Decimal(0)
+    taker_buy_quote_volume: Decimal = Decimal(0)
+
+
+def klines(
+    market: Market,
+    *,
+    interval_ms: int,
+    now_ms: int,
+    start_ms: int | None = None,
+    end_ms: int | None = None,
+    limit: int = 500,
+) -> list[Kline]:
+    """Candles from the market's trades, as Binance serves them: open times on interval
+    boundaries (UTC), from the first trade on; an interval without trades repeats the previous
+    close with zero volume. Without startTime the most recent `limit` candles are returned."""
+    last_open = _floor(now_ms, interval_ms)
+    if end_ms is not None:
+        last_open = min(last_open, _floor(end_ms, interval_ms))
+    if start_ms is not None:
+        first_open = -(-start_ms // interval_ms) * interval_ms
+        last_open = min(last_open, first_open + (limit - 1) * interval_ms)
+    else:
+        first_open = last_open - (limit - 1) * interval_ms
+    if last_open < first_open:
+        return []
+    in_range = Trade.objects.filter(
+        market=market,
+        created_at__gte=from_epoch_ms(first_open),
+        created_at__lt=from_epoch_ms(last_open + interval_ms),
+    )
+    buckets: dict[int, list[tuple]] = defaultdict(list)
+    for row in in_range.order_by("pk").values_list(*_TRADE_ROW).iterator():
+        buckets[_floor(epoch_ms(row[5]), interval_ms)].append(row)
+    close = (
+        Trade.objects.filter(market=market, created_at__lt=from_epoch_ms(first_open))
+        .order_by("-created_at", "-pk")
+        .values_list("price", flat=True)
+        .first()
+    )
+    if close is None and not buckets:
+        return []
+    begin = first_open if close is not None else min(buckets)
+    candles = []
+    for open_time in range(begin, last_open + 1, interval_ms):
+        rows = buckets.get(open_time)
+        candle = _candle(open_time, interval_ms, rows, close)
+        close = candle.close
+        candles.append(candle)
+    return candles
+
+
+def _floor(ms: int, interval_ms: int) -> int:
+    return ms - ms % interval_ms
+
+
+def _candle(open_time: int, interval_ms: int, rows: list[tuple] | None, close) -> Kline:
+    close_time = open_time + interval_ms - 1
+    if not rows:
+        return Kline(open_time, close_time, close, close, close, close)
+    prices = [row[1] for row in rows]
+    taker_buys = [row for row in rows if not row[4]]
+    return Kline(
+        open_time,
+        close_time,
+        open=prices[0],
+        high=max(prices),
+        low=min(prices),
+        close=prices[-1],
+        volume=sum((row[2] for row in rows), Decimal(0)),
+        quote_volume=sum((row[3] for row in rows), Decimal(0)),
+        count=len(rows),
+        taker_buy_volume=sum((row[2] for row in taker_buys), Decimal(0)),
+        taker_buy_quote_volume=sum((row[3] for row in taker_buys), Decimal(0)),
+    )
+
+
+@dataclass(frozen=True)
+class TradeWindow:
+    """What traded in a window: the figures behind Binance's 24hr ticker."""
+
+    open: Decimal | None
+    high: Decimal | None
+    low: Decimal | None
+    last: Decimal | None
+    last_qty: Decimal
+    volume: Decimal
+    quote_volume: Decimal
+    first_id: int
+    last_id: int
+    count: int
+    prev_close: Decimal | None
+
+
+def trade_window(market: Market, *, since: datetime) -> TradeWindow:
+    rows = list(
+        Trade.objects.filter(market=market, created_at__gte=since)
+        .order_by("pk")
+        .values_list("pk", "price", "qty", "quote_qty")
+    )
+    prev_close = (
+        Trade.objects.filter(market=market, created_at__lt=since)
+        .order_by("-created_at", "-pk")
+        .values_list("price", flat=True)
+        .first()
+    )
+    if not rows:
+        last = market.last_price
+        return TradeWindow(
+            last, last, last, last, Decimal(0), Decimal(0), Decimal(0), -1, -1, 0, prev_close
+        )
+    prices = [row[1] for row in rows]
+    return TradeWindow(
+        open=prices[0],
+        high=max(prices),
+        low=min(prices),
+        last=prices[-1],
+        last_qty=rows[-1][2],
+        volume=sum((row[2] for row in rows), Decimal(0)),
+        quote_volume=sum((row[3] for row in rows), Decimal(0)),
+        first_id=rows[0][0],
+        last_id=rows[-1][0],
+        count=len(rows),
+        prev_close=prev_close,
+    )
+
+
+def average_price(market: Market, *, since: datetime) -> tuple[Decimal | None, datetime | None]:
+    """Volume-weighted price of the trades since `since` and the last one's time; with no trades
+    there, the last price (None if the market never traded)."""
+    rows = list(
+        Trade.objects.filter(market=market, created_at__gte=since)
+        .order_by("pk")
+        .values_list("qty", "quote_qty", "created_at")
+    )
+    if not rows:
+        return market.last_price, None
+    volume = sum((row[0] for row in rows), Decimal(0))
+    quote = sum((row[1] for row in rows), Decimal(0))
+    return quote / volume, rows[-1][2]
+
+
+def best_levels(market: Market) -> tuple[tuple | None, tuple | None]:
+    """(price, quantity) of the best bid and the best ask, or None for an empty side."""
+    book = depth(market, limit=1)
+    return (book["bids"] or [None])[0], (book["asks"] or [None])[0]
+
+
+def find_order(
+    *, owner_id: int, market: Market, order_id: int | None, client_order_id: str | None
+) -> Order | None:
+    """The owner's order by id, or else by client order id; both given must name the same."""
+    orders = Order.objects.filter(owner_id=owner_id, market=market)
+    if order_id is not None:
+        order = orders.filter(pk=order_id).first()
+        if order and client_order_id is not None and order.client_order_id != client_order_id:
+            return None
+        return order
+    return orders.filter(client_order_id=client_order_id).first()
+
+
+def order_window(
+    *,
+    owner_id: int,
+    market: Market,
+    from_id: int | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int = 500,
+) -> list[Order]:
+    """Binance allOrders: from `from_id` up, or from `start` on, else the most recent."""
+    orders = Order.objects.filter(owner_id=owner_id, market=market)
+    return _window(orders, from_id=from_id, start=start, end=end, limit=limit)
+
+
+def account_trades(
+    *,
+    owner_id: int,
+    market: Market,
+    order_id: int | None = None,
+    from_id: int | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int = 500,
+) -> list[Trade]:
+    """Binance myTrades: the trades the owner was on either side of, oldest first."""
+    trades = Trade.objects.filter(market=market).filter(
+        Q(buyer_id=owner_id) | Q(seller_id=owner_id)
+    )
+    if order_id is not None:
+        trades = trades.filter(Q(buyer_order_id=order_id) | Q(seller_order_id=order_id))
+    return _window(trades, from_id=from_id, start=start, end=end, limit=limit)
+
+
+def order_fills(order: Order) -> list[Trade]:
+    return list(Trade.objects.filter(Q(buyer_order=order) | Q(seller_order=order)).order_by("pk"))
+
+
+def _window(rows: QuerySet, *, from_id, start, end, limit: int) -> list:
+    if start is not None:
+        rows = rows.filter(created_at__gte=start)
+    if end is not None:
+        rows = rows.filter(created_at__lte=end)
+    if from_id is not None:
+        return list(rows.filter(pk__gte=from_id).order_by("pk")[:limit])
+    if start is not None:
+        return list(rows.order_by("pk")[:limit])
+    return list(reversed(rows.order_by("-pk")[:limit]))

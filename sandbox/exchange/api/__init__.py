@@ -1,0 +1,19 @@
+"""What other apps may use of the exchange (OEP-49 style boundary), and, in this package's
+modules, the exchange's HTTP API in the shape of Binance Spot v3 (`urls.py`)."""
+
+from sandbox.exchange.apikeys import create_api_key, revoke_api_key
+from sandbox.exchange.errors import ExchangeError
+from sandbox.exchange.filters import OrderRequest
+from sandbox.exchange.selectors import market_by_symbol
+from sandbox.exchange.services import cancel_open_orders, cancel_order, place_order
+
+__all__ = [
+    "ExchangeError",
+    "OrderRequest",
+    "cancel_open_orders",
+    "cancel_order",
+    "create_api_key",
+    "market_by_symbol",
+    "place_order",
+    "revoke_api_key",
+]

@@ -1,0 +1,90 @@
+"""Who is calling, and whether a SIGNED request is genuine and fresh.
+
+Binance signs `totalParams`: the query string followed directly by the request body (no `&`
+between them), as the bytes were sent, less the `signature` parameter itself. The signature is
+HMAC-SHA256 keyed with the secret, in hex, compared case-insensitively.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+from django.http import HttpRequest
+
+from campus.errors import ServiceError
+from sandbox.exchange.api.errors import (
+    ApiKeyFormatInvalid,
+    ApiKeyRejected,
+    BadRecvWindow,
+    InvalidSignature,
+    InvalidTimestamp,
+)
+from sandbox.exchange.api.params import Params, form_body
+from sandbox.exchange.apikeys import decrypt_secret, usable_key
+from sandbox.exchange.errors import IllegalParameter
+from sandbox.exchange.models import ApiKey
+
+API_KEY_FORMAT = re.compile(r"^[A-Za-z0-9]{64}$")
+SIGNATURE_FORMAT = re.compile(r"^[0-9a-fA-F]{64}$")
+DEFAULT_RECV_WINDOW = 5000
+MAX_RECV_WINDOW = 60000
+MAX_AHEAD_MS = 1000
+
+
+def api_key_of(request: HttpRequest, *, required: bool) -> ApiKey | None:
+    """The usable key named by X-MBX-APIKEY; None if none was sent and none is required."""
+    raw = request.headers.get("X-MBX-APIKEY", "")
+    if not raw:
+        if required:
+            raise ApiKeyFormatInvalid("Send your API key in the X-MBX-APIKEY header.")
+        return None
+    if not API_KEY_FORMAT.match(raw):
+        raise ApiKeyFormatInvalid("An API key is 64 letters and digits.")
+    api_key = usable_key(raw)
+    if api_key is None:
+        raise ApiKeyRejected("The key is unknown or revoked, or you are no longer enrolled.")
+    return api_key
+
+
+def verify_signature(request: HttpRequest, params: Params, api_key: ApiKey) -> None:
+    signature = params.text("signature", required=True)
+    if not SIGNATURE_FORMAT.match(signature):
+        raise InvalidSignature()
+    try:
+        secret = decrypt_secret(api_key)
+    except ServiceError:
+        raise ApiKeyRejected("This key's secret can no longer be read; create a new key.") from None
+    expected = sign(secret, signed_payload(request))
+    if not hmac.compare_digest(expected, signature.lower()):
+        raise InvalidSignature()
+
+
+def check_timing(params: Params, now_ms: int) -> None:
+    """Binance's rule: timestamp < now + 1000 and now - timestamp <= recvWindow."""
+    timestamp = params.long("timestamp", required=True)
+    window = params.long("recvWindow")
+    if window is None:
+        window = DEFAULT_RECV_WINDOW
+    if window > MAX_RECV_WINDOW:
+        raise BadRecvWindow()
+    if window < 0:
+        raise IllegalParameter("recvWindow", f"0-{MAX_RECV_WINDOW}")
+    if timestamp >= now_ms + MAX_AHEAD_MS:
+        raise InvalidTimestamp.ahead()
+    if now_ms - timestamp > window:
+        raise InvalidTimestamp.outside_window(now_ms - timestamp, window)
+
+
+def sign(secret: str, payload: str) -> str:
+    return hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
+
+
+def signed_payload(request: HttpRequest) -> str:
+    query = request.META.get("QUERY_STRING", "")
+    return _without_signature(query) + _without_signature(form_body(request))
+
+
+def _without_signature(encoded: str) -> str:
+    return "&".join(part for part in encoded.split("&") if not part.startswith("signature="))

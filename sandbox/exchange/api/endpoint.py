@@ -1,0 +1,161 @@
+"""What every Binance-shaped endpoint does around its own work.
+
+`endpoint(...)` turns a function of a `Call` into a Django view that reads the parameters, finds
+the offering and the key, checks a SIGNED request's signature and timing, counts its weight,
+renders the result as JSON, and renders any `ExchangeError` as Binance's `{"code", "msg"}` (plus
+our `detail`) with its HTTP status. Nothing is written before all those checks pass, so a refused
+request changes nothing.
+
+Offering scoping: at `/o/<offering-slug>/api/v3/...` the offering is the one in the path (public
+endpoints ignore X-MBX-APIKEY there; signed ones require a key of that offering). At
+`/api/v3/...` it is the offering of the X-MBX-APIKEY key, which public market data then needs
+too; only ping and time need no offering.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import wraps
+
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from campus.errors import ServiceError
+from courses.models import Offering
+from sandbox.exchange import selectors
+from sandbox.exchange.api import ratelimit
+from sandbox.exchange.api.auth import api_key_of, check_timing, verify_signature
+from sandbox.exchange.api.errors import ApiKeyRejected, UnknownOffering, offering_required
+from sandbox.exchange.api.params import Params
+from sandbox.exchange.apikeys import offering_by_slug
+from sandbox.exchange.errors import ExchangeError
+from sandbox.exchange.models import ApiKey, Market
+
+
+class Security(Enum):
+    NONE = "NONE"  # no offering needed (ping, time)
+    MARKET_DATA = "MARKET_DATA"  # public, but per offering
+    SIGNED = "SIGNED"  # TRADE and USER_DATA
+
+
+@dataclass
+class Call:
+    request: HttpRequest
+    now: float
+    identity: str
+    params: Params | None = None
+    offering: Offering | None = None
+    api_key: ApiKey | None = None
+    used_weight: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def now_ms(self) -> int:
+        return int(self.now * 1000)
+
+    @property
+    def owner_id(self) -> int:
+        return self.api_key.owner_id
+
+    def market(self) -> Market:
+        return selectors.market_by_symbol(offering_id=self.offering.pk, symbol=self.params.symbol())
+
+
+Weight = int | Callable[[Params], int]
+
+
+def endpoint(*, security: Security, weight: Weight) -> Callable:
+    def decorate(work: Callable[[Call], object]) -> Callable:
+        @wraps(work)
+        def view(request: HttpRequest, offering_slug: str | None = None) -> HttpResponse:
+            call = Call(request=request, now=time.time(), identity=_client_address(request))
+            try:
+                call.params = Params.of(request)
+                _admit(call, security, offering_slug)
+                _charge(call, weight)
+                ratelimit.refuse_over_weight(call.used_weight, call.now)
+                response = JsonResponse(work(call), safe=False)
+            except ServiceError as error:
+                if call.used_weight is None:
+                    _charge(call, weight)
+                response = _refusal(error)
+            response["X-MBX-USED-WEIGHT-1M"] = str(call.used_weight)
+            for name, value in call.headers.items():
+                response[name] = value
+            return response
+
+        return view
+
+    return decorate
+
+
+def methods(**views: Callable) -> Callable:
+    """One URL, a view per HTTP method (Binance's /api/v3/order is GET, POST and DELETE)."""
+
+    @csrf_exempt
+    def dispatch(request: HttpRequest, **kwargs) -> HttpResponse:
+        view = views.get(request.method)
+        if view is None:
+            return HttpResponseNotAllowed(list(views))
+        return view(request, **kwargs)
+
+    return dispatch
+
+
+def _admit(call: Call, security: Security, offering_slug: str | None) -> None:
+    path_offering = _offering_in_path(offering_slug)
+    call.offering = path_offering
+    if security is Security.NONE:
+        return
+    if security is Security.MARKET_DATA:
+        if path_offering is None:
+            call.api_key = api_key_of(call.request, required=False)
+            if call.api_key is None:
+                raise offering_required()
+            call.offering = call.api_key.offering
+            call.identity = f"key:{call.api_key.pk}"
+        return
+    api_key = api_key_of(call.request, required=True)
+    if path_offering is not None and api_key.offering_id != path_offering.pk:
+        raise ApiKeyRejected(
+            f"This key belongs to another offering; use /o/{api_key.offering.slug}/api/ or /api/."
+        )
+    verify_signature(call.request, call.params, api_key)
+    check_timing(call.params, call.now_ms)
+    call.api_key, call.offering, call.identity = api_key, api_key.offering, f"key:{api_key.pk}"
+
+
+def _offering_in_path(slug: str | None) -> Offering | None:
+    if slug is None:
+        return None
+    offering = offering_by_slug(slug)
+    if offering is None:
+        raise UnknownOffering(slug)
+    return offering
+
+
+def _charge(call: Call, weight: Weight) -> None:
+    amount = 1  # parameters too broken to weigh: the least weight
+    if not callable(weight):
+        amount = weight
+    elif call.params is not None:
+        with contextlib.suppress(ExchangeError):
+            amount = weight(call.params)
+    call.used_weight = ratelimit.charge_weight(call.identity, amount, call.now)
+
+
+def _refusal(error: ServiceError) -> JsonResponse:
+    if isinstance(error, ExchangeError):
+        response = JsonResponse(error.as_binance(), status=error.http_status)
+        for name, value in getattr(error, "headers", {}).items():
+            response[name] = value
+        return response
+    return JsonResponse({"code": -1000, "msg": error.message, "detail": error.code}, status=400)
+
+
+def _client_address(request: HttpRequest) -> str:
+    return "ip:" + request.META.get("REMOTE_ADDR", "")

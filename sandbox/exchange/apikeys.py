@@ -1,0 +1,126 @@
+"""API keys for the Binance-shaped HTTP API: creating, revoking, finding, and keeping secrets.
+
+A key acts for one user's wallet in one offering. Its secret is returned once, at creation, and
+stored only encrypted with Fernet (HMAC verification needs the plaintext, so a one-way hash would
+not do). The encryption keys come from `settings.FIELD_ENCRYPTION_KEYS` (env
+DJANGO_FIELD_ENCRYPTION_KEY, comma-separated, the first encrypts) and, after them, keys derived
+from SECRET_KEY and SECRET_KEY_FALLBACKS, so rotating either keeps old secrets readable.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import secrets
+import string
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campus.errors import ServiceError
+from courses.models import Enrollment, Offering
+from sandbox.exchange.models import ApiKey
+from sandbox.wallet.api import open_wallet
+
+KEY_ALPHABET = string.ascii_letters + string.digits
+KEY_LENGTH = 64
+HKDF_INFO = b"blockcampus.exchange.apikey-secret"
+
+
+def create_api_key(*, user_id: int, offering_id: int, label: str = "") -> tuple[ApiKey, str]:
+    """Create a key for the user's wallet in the offering; returns the key and its secret, which
+    is never shown again. The user must be actively enrolled; their wallet is opened (and funded
+    with the starting grant) first if it was not yet, in its own transaction."""
+    if not _is_enrolled(user_id, offering_id):
+        raise ServiceError(
+            "not_enrolled", _("Only people enrolled in the offering can have API keys for it.")
+        )
+    open_wallet(offering_id=offering_id, owner_id=user_id)
+    secret = _random_token()
+    with transaction.atomic(durable=True):
+        api_key = ApiKey.objects.create(
+            owner_id=user_id,
+            offering_id=offering_id,
+            label=label[:80],
+            key=_random_token(),
+            encrypted_secret=encrypt_secret(secret),
+        )
+    return api_key, secret
+
+
+def revoke_api_key(*, user_id: int, key_id: int) -> ApiKey:
+    """Revoke one of the user's keys; requests signed with it are refused from now on (-2015).
+    Revoking a revoked key changes nothing."""
+    with transaction.atomic(durable=True):
+        api_key = ApiKey.objects.select_for_update().filter(pk=key_id, owner_id=user_id).first()
+        if api_key is None:
+            raise ServiceError("unknown_api_key", _("You have no API key with that id."))
+        if api_key.revoked_at is None:
+            api_key.revoked_at = timezone.now()
+            api_key.save(update_fields=["revoked_at"])
+        return api_key
+
+
+def usable_key(key: str) -> ApiKey | None:
+    """The key, with its offering, if it may act now: not revoked, its owner active and still
+    enrolled in the offering. One query; None otherwise."""
+    enrolled = Enrollment.objects.filter(
+        offering_id=OuterRef("offering_id"), user_id=OuterRef("owner_id"), is_active=True
+    )
+    return (
+        ApiKey.objects.select_related("offering")
+        .filter(key=key, revoked_at__isnull=True, owner__is_active=True)
+        .filter(Exists(enrolled))
+        .first()
+    )
+
+
+def offering_by_slug(slug: str) -> Offering | None:
+    return Offering.objects.filter(slug=slug).first()
+
+
+def encrypt_secret(secret: str) -> str:
+    return _fernet(*_key_material()).encrypt(secret.encode()).decode()
+
+
+def decrypt_secret(api_key: ApiKey) -> str:
+    """The plaintext secret. Raises ServiceError if no configured key can decrypt it (the
+    encryption keys were rotated without keeping the old one)."""
+    try:
+        return _fernet(*_key_material()).decrypt(api_key.encrypted_secret.encode()).decode()
+    except InvalidToken:
+        raise ServiceError("undecryptable_secret", "The API key's secret cannot be read.") from None
+
+
+def _is_enrolled(user_id: int, offering_id: int) -> bool:
+    return Enrollment.objects.filter(
+        offering_id=offering_id, user_id=user_id, is_active=True
+    ).exists()
+
+
+def _random_token() -> str:
+    return "".join(secrets.choice(KEY_ALPHABET) for _ in range(KEY_LENGTH))
+
+
+def _key_material() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    configured = tuple(k for k in getattr(settings, "FIELD_ENCRYPTION_KEYS", []) if k)
+    site = (settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", []))
+    return configured, site
+
+
+@functools.lru_cache(maxsize=8)
+def _fernet(configured: tuple[str, ...], site: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(_derive(material)) for material in (*configured, *site)])
+
+
+def _derive(material: str) -> bytes:
+    """A Fernet key from any string: HKDF-SHA256, so a long random secret is not weakened and a
+    SECRET_KEY is never used directly as an encryption key."""
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=HKDF_INFO)
+    return base64.urlsafe_b64encode(hkdf.derive(material.encode()))

@@ -1,0 +1,73 @@
+"""Request weight per key per minute, and new orders per 10 seconds."""
+
+import pytest
+
+from sandbox.exchange.models import Order
+from tests.sandbox.exchange.api.conftest import limit_order
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_response_reports_the_weight_used_this_minute(api):
+    first = api.alice.get("account")
+    second = api.alice.get("openOrders", symbol="BTCKRW")
+
+    assert first["X-MBX-USED-WEIGHT-1M"] == "20"
+    assert second["X-MBX-USED-WEIGHT-1M"] == "26"
+
+
+def test_weight_is_counted_per_key(api):
+    api.alice.get("account")
+
+    response = api.bob.get("account")
+
+    assert response["X-MBX-USED-WEIGHT-1M"] == "20"
+
+
+def test_over_the_weight_limit_is_429_with_retry_after_and_nothing_done(api, settings):
+    settings.EXCHANGE_API_WEIGHT_PER_MINUTE = 40
+    api.alice.get("account")
+    api.alice.get("account")
+
+    response = api.alice.post("order", **limit_order())
+
+    assert response.status_code == 429
+    assert response.json() == {
+        "code": -1003,
+        "msg": "Too much request weight used; current limit is 40 request weight per 1 MINUTE. "
+        "Please use WebSocket Streams for live updates to avoid polling the API.",
+    }
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert response["X-MBX-USED-WEIGHT-1M"] == "41"
+    assert not Order.objects.exists()
+
+
+def test_public_requests_without_a_key_are_counted_per_address(client, exchange, settings):
+    settings.EXCHANGE_API_WEIGHT_PER_MINUTE = 20
+    url = f"/o/{exchange.offering.slug}/api/v3/exchangeInfo"
+    client.get(url)
+
+    response = client.get(url)
+
+    assert response.status_code == 429
+    assert response.json()["code"] == -1003
+
+
+def test_order_responses_count_new_orders_in_ten_seconds(api):
+    api.alice.post("order", **limit_order(price="90000000"))
+
+    response = api.alice.post("order", **limit_order(price="91000000"))
+
+    assert response["X-MBX-ORDER-COUNT-10S"] == "2"
+
+
+def test_too_many_new_orders_is_429_and_places_nothing_more(api, settings):
+    settings.EXCHANGE_API_ORDERS_PER_10S = 1
+    api.alice.post("order", **limit_order(price="90000000"))
+
+    response = api.alice.post("order", **limit_order(price="91000000"))
+
+    assert response.status_code == 429
+    assert response.json()["code"] == -1015
+    assert response.json()["msg"] == "Too many new orders; current limit is 1 orders per 10 SECOND."
+    assert Order.objects.count() == 1
