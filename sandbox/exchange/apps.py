@@ -6,3 +6,10 @@ class ExchangeConfig(AppConfig):
     name = "sandbox.exchange"
     label = "exchange"
     verbose_name = _("Exchange")
+
+    def ready(self) -> None:
+        # The offering page (courses) links to the sandbox without importing it.
+        from courses.links import register_offering_links
+        from sandbox.exchange.views import sandbox_offering_links
+
+        register_offering_links(sandbox_offering_links)
