@@ -14,7 +14,8 @@ What callers may rely on (Binance Spot semantics unless said otherwise):
 - LIMIT GTC rests its remainder; IOC expires it; FOK fills completely or expires with no trade and
   no other effect. MARKET never rests. LIMIT_MAKER that would take is REJECTED, changing nothing.
 - ``quote_quantity`` (MARKET only, Binance quoteOrderQty) trades whole lots for as long as what is
-  left of it buys one more lot at the next maker's price; the order is then FILLED. ``quote_budget``
+  left of it buys one more lot at the next maker's price; the order is FILLED when it has traded
+  and what is left cannot buy that lot or is zero, EXPIRED when the book runs out. ``quote_budget``
   (BUY only) is the caller's held funds: when the next lot is unaffordable matching stops and the
   rest of the order EXPIRES.
 - Self-trade prevention follows the taker's mode; makers it removes and a taker it ends are
@@ -121,8 +122,16 @@ class MatchingEngine:
             raise InvalidOrder(f"order_id {order.order_id} is not above {self._last_order_id}")
         self._last_order_id = order.order_id
         kind = order.kind
-        if kind is _LIMIT and not self._crosses(order):
-            return self._place_passive(order)
+        if kind is _LIMIT:
+            # Inlined crossing check: most orders rest without matching, and a call costs.
+            if order.side is _BUY:
+                keys = self._asks.keys
+                if not keys or -keys[-1] > order.price:  # type: ignore[operator]
+                    return self._place_passive(order, self._bids)
+            else:
+                keys = self._bids.keys
+                if not keys or keys[-1] < order.price:  # type: ignore[operator]
+                    return self._place_passive(order, self._asks)
         if kind is _LIMIT or kind is _MARKET:
             taker = self._execute(order, stop_triggered=False)
             return taker.result(self._run_triggers(taker) if self._stops.entries else ())
@@ -213,7 +222,7 @@ class MatchingEngine:
 
     def _finish(self, taker: Taker, stop_triggered: bool) -> None:
         order = taker.order
-        if not taker.remaining:
+        if not taker.remaining or taker.notional == order.quote_quantity:
             taker.status = _FILLED
         elif order.kind is _MARKET or order.time_in_force is not _GTC:
             taker.status = _EXPIRED
@@ -237,13 +246,14 @@ class MatchingEngine:
         keys = self._bids.keys
         return bool(keys) and keys[-1] >= order.price  # type: ignore[operator]
 
-    def _place_passive(self, order: Order) -> SubmitResult:
-        """A limit order that cannot trade on arrival: GTC rests, IOC and FOK expire."""
+    def _place_passive(self, order: Order, book: BookSide) -> SubmitResult:
+        """A limit order that cannot trade on arrival: GTC rests on ``book``, IOC and FOK
+        expire."""
         if order.time_in_force is not _GTC:
             return SubmitResult(order.order_id, order.account, _EXPIRED)
         entry = RestingOrder(order, order.quantity)  # type: ignore[arg-type]
-        self._orders[entry.order_id] = entry
-        (self._bids if order.side is _BUY else self._asks).add(entry)
+        self._orders[order.order_id] = entry
+        book.add(entry)
         fields = (order.order_id, order.account, _NEW, 0, 0, (), (), (), (), True, None)
         return _new_tuple(SubmitResult, fields)
 
