@@ -17,6 +17,7 @@ from sandbox.exchange.errors import (
     UnexpectedParameter,
 )
 from sandbox.exchange.models import Market, Order
+from sandbox.exchange.units import plain_amount
 
 CLIENT_ORDER_ID = re.compile(r"^[a-zA-Z0-9\-_.:/]{1,36}$")
 STP_MODES = ("NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH")
@@ -97,29 +98,52 @@ def check_filters(market: Market, request: OrderRequest) -> None:
     if notional is not None and notional < market.min_notional:
         raise FilterFailure(
             "NOTIONAL",
-            f"price × quantity is {_plain(notional)} {market.quote_id}; the minimum is "
-            f"{_plain(market.min_notional)} {market.quote_id}.",
+            f"price × quantity is {plain_amount(notional)} {market.quote_id}; the minimum is "
+            f"{plain_amount(market.min_notional)} {market.quote_id}.",
         )
 
 
 def _price_filter(market: Market, price: Decimal) -> None:
-    on_step = (price - market.min_price) % market.tick_size == 0
-    if price < market.min_price or price > market.max_price or not on_step:
-        raise FilterFailure(
-            "PRICE_FILTER",
-            f"price {_plain(price)} must be between {_plain(market.min_price)} and "
-            f"{_plain(market.max_price)} {market.quote_id} in steps of {_plain(market.tick_size)}.",
-        )
+    _within_steps(
+        "PRICE_FILTER",
+        "price",
+        price,
+        market.min_price,
+        market.max_price,
+        market.tick_size,
+        market.quote_id,
+    )
 
 
 def _lot_size(market: Market, quantity: Decimal) -> None:
-    on_step = (quantity - market.min_qty) % market.lot_size == 0
-    if quantity < market.min_qty or quantity > market.max_qty or not on_step:
-        raise FilterFailure(
-            "LOT_SIZE",
-            f"quantity {_plain(quantity)} must be between {_plain(market.min_qty)} and "
-            f"{_plain(market.max_qty)} {market.base_id} in steps of {_plain(market.lot_size)}.",
-        )
+    _within_steps(
+        "LOT_SIZE",
+        "quantity",
+        quantity,
+        market.min_qty,
+        market.max_qty,
+        market.lot_size,
+        market.base_id,
+    )
+
+
+def _within_steps(
+    filter_name: str,
+    what: str,
+    value: Decimal,
+    low: Decimal,
+    high: Decimal,
+    step: Decimal,
+    unit: str,
+) -> None:
+    """Binance's rule for both filters: low <= value <= high, on a whole step above low."""
+    if low <= value <= high and (value - low) % step == 0:
+        return
+    raise FilterFailure(
+        filter_name,
+        f"{what} {plain_amount(value)} must be between {plain_amount(low)} and "
+        f"{plain_amount(high)} {unit} in steps of {plain_amount(step)}.",
+    )
 
 
 def _notional(market: Market, request: OrderRequest) -> Decimal | None:
@@ -129,9 +153,3 @@ def _notional(market: Market, request: OrderRequest) -> Decimal | None:
     if price is None or request.quantity is None:
         return None
     return price * request.quantity
-
-
-def _plain(amount: Decimal) -> str:
-    """1000, not 1.000E+3 or 1000.00000000."""
-    text = f"{amount:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -49,3 +49,9 @@ def _steps(amount: Decimal, step: Decimal) -> int:
     if steps != steps.to_integral_value():
         raise OffStep(f"{amount} is not a multiple of {step}")
     return int(steps)
+
+
+def plain_amount(amount: Decimal, *, grouped: bool = False) -> str:
+    """1000 or 0.00001 (1,000 when grouped): no trailing zeros, never exponent notation."""
+    text = f"{amount:,f}" if grouped else f"{amount:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -99,40 +99,52 @@ def open_wallet_in_transaction(*, offering_id: int, owner_id: int) -> tuple[Wall
             wallet = Wallet.objects.create(offering_id=offering_id, owner_id=owner_id)
     except IntegrityError:  # opened concurrently by another transaction
         return Wallet.objects.get(offering_id=offering_id, owner_id=owner_id), False
-    grant = starting_grant(offering_id)
-    accounts = user_accounts(offering_id=offering_id, owner_id=owner_id, asset_codes=list(grant))
-    batch = LedgerBatch(offering_id)
-    for code, amount in grant.items():
-        issuance = system_account(
-            offering_id=offering_id, asset_code=code, kind=Account.Kind.ISSUANCE
-        )
-        batch.add(
-            Journal.Kind.GRANT,
-            [Leg(issuance, AVAILABLE, -amount), Leg(accounts[code], AVAILABLE, amount)],
-            reference=f"wallet:{wallet.pk}",
-        )
-    batch.commit()
+    _credit_from_issuance(
+        offering_id=offering_id,
+        owner_id=owner_id,
+        amounts=starting_grant(offering_id),
+        kind=Journal.Kind.GRANT,
+        reference=f"wallet:{wallet.pk}",
+    )
     return wallet, True
 
 
 def issue(*, offering_id: int, owner_id: int, amounts: dict[str, Decimal], memo: str) -> None:
     """Credit simulated assets to a holder from the issuance account (house accounts of market
     makers, instructor top-ups). One balanced journal per asset, in one transaction."""
+    if any(amount <= 0 for amount in amounts.values()):
+        raise ServiceError("invalid_amount", _("An issued amount must be positive."))
     with transaction.atomic(durable=True):
-        accounts = user_accounts(
-            offering_id=offering_id, owner_id=owner_id, asset_codes=list(amounts)
+        _credit_from_issuance(
+            offering_id=offering_id,
+            owner_id=owner_id,
+            amounts=amounts,
+            kind=Journal.Kind.ADJUSTMENT,
+            reference=f"issue:{owner_id}",
+            memo=memo,
         )
-        batch = LedgerBatch(offering_id)
-        for code, amount in amounts.items():
-            if amount <= 0:
-                raise ServiceError("invalid_amount", _("An issued amount must be positive."))
-            issuance = system_account(
-                offering_id=offering_id, asset_code=code, kind=Account.Kind.ISSUANCE
-            )
-            batch.add(
-                Journal.Kind.ADJUSTMENT,
-                [Leg(issuance, AVAILABLE, -amount), Leg(accounts[code], AVAILABLE, amount)],
-                reference=f"issue:{owner_id}",
-                memo=memo,
-            )
-        batch.commit()
+
+
+def _credit_from_issuance(
+    *,
+    offering_id: int,
+    owner_id: int,
+    amounts: dict[str, Decimal],
+    kind: str,
+    reference: str,
+    memo: str = "",
+) -> None:
+    """One balanced journal per asset: the issuance account pays, the holder receives."""
+    accounts = user_accounts(offering_id=offering_id, owner_id=owner_id, asset_codes=list(amounts))
+    batch = LedgerBatch(offering_id)
+    for code, amount in amounts.items():
+        issuance = system_account(
+            offering_id=offering_id, asset_code=code, kind=Account.Kind.ISSUANCE
+        )
+        batch.add(
+            kind,
+            [Leg(issuance, AVAILABLE, -amount), Leg(accounts[code], AVAILABLE, amount)],
+            reference=reference,
+            memo=memo,
+        )
+    batch.commit()
