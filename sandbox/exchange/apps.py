@@ -11,5 +11,7 @@ class ExchangeConfig(AppConfig):
         # The offering page (courses) links to the sandbox without importing it.
         from courses.links import register_offering_links
         from sandbox.exchange.views import sandbox_offering_links
+        from sandbox.exchange.views_apikeys import api_key_offering_links
 
         register_offering_links(sandbox_offering_links)
+        register_offering_links(api_key_offering_links)

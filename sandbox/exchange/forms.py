@@ -250,3 +250,21 @@ _EXPLANATIONS = {
         "once. Choose a stop price the market has not reached yet, or use a limit order."
     ),
 }
+
+
+class ApiKeyForm(forms.Form):
+    """A new API key: only its label, so the student can tell their keys apart."""
+
+    label = forms.CharField(
+        label=gettext_lazy("Label"),
+        max_length=80,
+        required=False,
+        help_text=gettext_lazy(
+            "Optional: what the key is for, e.g. “grid bot” or “notebook”. Only you see it."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

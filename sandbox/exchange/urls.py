@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sandbox.exchange import views
+from sandbox.exchange import views, views_apikeys
 
 urlpatterns = [
     path("offerings/<slug:slug>/trade/<str:symbol>/", views.trade, name="sandbox-trade"),
@@ -13,5 +13,11 @@ urlpatterns = [
         "offerings/<slug:slug>/trade/<str:symbol>/orders/cancel-all/",
         views.cancel_all,
         name="sandbox-cancel-open-orders",
+    ),
+    path("offerings/<slug:slug>/api-keys/", views_apikeys.api_keys, name="sandbox-api-keys"),
+    path(
+        "offerings/<slug:slug>/api-keys/<int:key_id>/revoke/",
+        views_apikeys.revoke,
+        name="sandbox-revoke-api-key",
     ),
 ]
