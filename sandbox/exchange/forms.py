@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from sandbox.exchange.errors import ExchangeError
 from sandbox.exchange.filters import PRICED_TYPES, STOP_TYPES, OrderRequest
 from sandbox.exchange.models import Market, Order
+from sandbox.exchange.units import plain_amount
 
 SIDE_LABELS = {Order.Side.BUY: gettext_lazy("Buy"), Order.Side.SELL: gettext_lazy("Sell")}
 TYPE_LABELS = {
@@ -52,8 +53,7 @@ PARAMETER_FIELDS = {
 
 def plain(amount: Decimal) -> str:
     """1,000 or 0.00001: grouped thousands, no trailing zeros, never exponent notation."""
-    text = f"{amount:,f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return plain_amount(amount, grouped=True)
 
 
 def percent(rate: Decimal) -> str:
