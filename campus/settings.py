@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "courses",
     "sandbox.wallet",
     "sandbox.exchange",
+    "sandbox.chain",
 ]
 
 MIDDLEWARE = [
@@ -119,6 +120,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_TIMEZONE = "UTC"
+
+# --- Chains ------------------------------------------------------------------------------------
+# The EVM version contracts are compiled for; the students' chains run the same hardfork.
+CHAIN_EVM_VERSION = env.str("CHAIN_EVM_VERSION", default="cancun")
 
 # --- Demo campus: each app seeds its own part, in this order ---------------------------------
 DEMO_SEEDERS = ["campus.demo.seed", "courses.demo.seed", "sandbox.demo.seed"]
