@@ -43,7 +43,13 @@ def market_writer(market_id: int) -> Iterator[_Book]:
     """Hold this process's lock on the market's book for the duration of a write."""
     book = _book(market_id)
     with book.lock:
-        yield book
+        try:
+            yield book
+        except BaseException:
+            # Whatever went wrong, this engine may have seen an order that was rolled back (even a
+            # rejected one advances its last order id, and SQLite reuses a rolled-back id).
+            book.engine = None
+            raise
 
 
 def engine_for(book: _Book, market: Market) -> MatchingEngine:

@@ -34,7 +34,7 @@ class FilterFailure(ExchangeError):
 
 
 class MarketClosed(ExchangeError):
-    binance_code = -1013
+    binance_code = -2010  # Binance lists "Market is closed." among -2010 NEW_ORDER_REJECTED texts
 
     def __init__(self, symbol: str) -> None:
         super().__init__(

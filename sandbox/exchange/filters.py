@@ -94,6 +94,8 @@ def check_filters(market: Market, request: OrderRequest) -> None:
             _price_filter(market, price)
     if request.quantity is not None:
         _lot_size(market, request.quantity)
+    if request.quote_order_qty is not None:
+        _quote_amount(market, request.quote_order_qty)
     notional = _notional(market, request)
     if notional is not None and notional < market.min_notional:
         raise FilterFailure(
@@ -144,6 +146,18 @@ def _within_steps(
         f"{what} {plain_amount(value)} must be between {plain_amount(low)} and "
         f"{plain_amount(high)} {unit} in steps of {plain_amount(step)}.",
     )
+
+
+def _quote_amount(market: Market, amount: Decimal) -> None:
+    """quoteOrderQty: positive, at the quote asset's precision, no more than the market allows."""
+    most = market.max_price * market.max_qty
+    quantum = market.quote.quantum
+    if amount <= 0 or amount > most or amount != amount.quantize(quantum):
+        raise FilterFailure(
+            "NOTIONAL",
+            f"quoteOrderQty {plain_amount(amount)} must be a positive amount of {market.quote_id} "
+            f"in steps of {plain_amount(quantum)}, at most {plain_amount(most)}.",
+        )
 
 
 def _notional(market: Market, request: OrderRequest) -> Decimal | None:

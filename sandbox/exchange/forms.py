@@ -20,6 +20,7 @@ from sandbox.exchange.errors import ExchangeError
 from sandbox.exchange.filters import PRICED_TYPES, STOP_TYPES, OrderRequest
 from sandbox.exchange.models import Market, Order
 from sandbox.exchange.units import plain_amount
+from sandbox.wallet.models import MONEY_DIGITS, MONEY_PLACES
 
 SIDE_LABELS = {Order.Side.BUY: gettext_lazy("Buy"), Order.Side.SELL: gettext_lazy("Sell")}
 TYPE_LABELS = {
@@ -64,6 +65,11 @@ class AmountField(forms.DecimalField):
     """A decimal that may be typed with the thousands separators the page shows."""
 
     widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("max_digits", MONEY_DIGITS)
+        kwargs.setdefault("decimal_places", MONEY_PLACES)
+        super().__init__(*args, **kwargs)
 
     def to_python(self, value):
         if isinstance(value, str):

@@ -63,7 +63,7 @@ def place_order(*, owner_id: int, market: Market, request: OrderRequest) -> Orde
         )
         order = _new_order_row(locked, owner_id, client_id, request)
         batch = LedgerBatch(locked.offering_id)
-        budget = _hold(order, request, locked, units, accounts, batch)
+        budget = _hold(order, request, locked, units, accounts, batch, engine)
         result = engine.submit(_engine_order(order, request, units, budget))
         if result.status == OrderStatus.REJECTED:
             raise OrderRejected(
@@ -171,7 +171,7 @@ def _new_order_row(market: Market, owner_id: int, client_id: str, request: Order
 
 
 def _hold(
-    order: Order, request: OrderRequest, market: Market, units: MarketUnits, accounts, batch
+    order: Order, request: OrderRequest, market: Market, units: MarketUnits, accounts, batch, engine
 ) -> int | None:
     """Lock what a resting order may spend; return the engine's quote budget for a market buy."""
     account = accounts[held_asset(order, market)]
@@ -183,15 +183,7 @@ def _hold(
                     f"available; you have {account.available.normalize():f}."
                 )
             return None  # held after matching, from what was actually sold
-        spendable = account.available
-        if request.quote_order_qty is not None:
-            spendable = min(spendable, request.quote_order_qty)
-        budget = units.notional_units_within(spendable)
-        if budget <= 0:
-            raise insufficient_balance(
-                f"You have {account.available} {account.asset_id} available."
-            )
-        return budget
+        return _market_buy_budget(order, request, units, account, engine)
     amount = order.orig_qty * order.price if order.side == Order.Side.BUY else order.orig_qty
     if amount > account.available:
         raise insufficient_balance(
@@ -201,6 +193,33 @@ def _hold(
     order.held = amount
     batch.hold(account, amount, reference=f"order:{order.pk}")
     return None
+
+
+def _market_buy_budget(order, request, units: MarketUnits, account, engine) -> int:
+    """Refuse a market buy the balance cannot pay for in full, as Binance does (-2010), rather
+    than fill part of it: by quote amount, that amount; by quantity, what the book would cost."""
+    if request.quote_order_qty is not None:
+        needed = request.quote_order_qty
+    else:
+        needed = units.notional(_cost_of_buying(engine, units.to_lots(order.orig_qty)))
+    if needed > account.available or account.available <= 0:
+        raise insufficient_balance(
+            f"This market buy needs about {needed.normalize():f} {account.asset_id} at the "
+            f"current asks; you have {account.available.normalize():f} available."
+        )
+    return units.notional_units_within(min(account.available, needed) if needed else account.available)
+
+
+def _cost_of_buying(engine, lots: int) -> int:
+    """Notional units to buy `lots` from the asks, best first (what the book can fill)."""
+    cost = 0
+    for price, available in engine.depth(limit=1_000_000).asks:
+        take = min(lots, available)
+        cost += price * take
+        lots -= take
+        if lots == 0:
+            break
+    return cost
 
 
 def _settle_market_order_hold(order, result, units, market, accounts, batch) -> None:

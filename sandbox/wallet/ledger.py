@@ -152,14 +152,15 @@ def _apply_net_changes(journals: list[_PendingJournal]) -> None:
 
 def _add_many_in_database(changes: dict[int, dict[str, Decimal]]) -> None:
     """Two statements for any number of accounts: lock the rows in primary-key order (so
-    concurrent transactions cannot deadlock), then add every delta in one UPDATE."""
+    concurrent transactions cannot deadlock), then add every delta in one UPDATE. NO KEY UPDATE
+    is the lock an UPDATE of non-key columns takes; it does not block foreign-key checks."""
     table = Account._meta.db_table
     pks = list(changes)
     rows = [(pk, d.get("available", ZERO), d.get("locked", ZERO)) for pk, d in changes.items()]
     values = ", ".join(["(%s, %s::numeric, %s::numeric)"] * len(rows))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR UPDATE",  # noqa: S608
+            f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",  # noqa: S608
             [pks],
         )
         cursor.execute(

@@ -52,6 +52,17 @@ def system_account(*, offering_id: int, asset_code: str, kind: str) -> Account:
 
 def set_starting_grant(*, offering_id: int, amounts: dict[str, Decimal]) -> None:
     """Set what new wallets in the offering start with (existing wallets keep what they have)."""
+    _check_amounts(amounts)
+    with transaction.atomic(durable=True):
+        StartingGrant.objects.filter(offering_id=offering_id).exclude(asset_id__in=amounts).delete()
+        for code, amount in amounts.items():
+            StartingGrant.objects.update_or_create(
+                offering_id=offering_id, asset_id=code, defaults={"amount": amount}
+            )
+
+
+def _check_amounts(amounts: dict[str, Decimal]) -> None:
+    """Each a known asset and a positive amount at that asset's precision, or a ServiceError."""
     assets = {asset.code: asset for asset in Asset.objects.filter(code__in=amounts)}
     for code, amount in amounts.items():
         if code not in assets:
@@ -63,12 +74,6 @@ def set_starting_grant(*, offering_id: int, amounts: dict[str, Decimal]) -> None
                     "%(amount)s is not a valid positive amount of %(code)s (at most %(places)s places)."
                 )
                 % {"amount": amount, "code": code, "places": assets[code].precision},
-            )
-    with transaction.atomic(durable=True):
-        StartingGrant.objects.filter(offering_id=offering_id).exclude(asset_id__in=amounts).delete()
-        for code, amount in amounts.items():
-            StartingGrant.objects.update_or_create(
-                offering_id=offering_id, asset_id=code, defaults={"amount": amount}
             )
 
 
@@ -112,8 +117,7 @@ def open_wallet_in_transaction(*, offering_id: int, owner_id: int) -> tuple[Wall
 def issue(*, offering_id: int, owner_id: int, amounts: dict[str, Decimal], memo: str) -> None:
     """Credit simulated assets to a holder from the issuance account (house accounts of market
     makers, instructor top-ups). One balanced journal per asset, in one transaction."""
-    if any(amount <= 0 for amount in amounts.values()):
-        raise ServiceError("invalid_amount", _("An issued amount must be positive."))
+    _check_amounts(amounts)
     with transaction.atomic(durable=True):
         _credit_from_issuance(
             offering_id=offering_id,

@@ -15,6 +15,7 @@ too; only ping and time need no offering.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -68,6 +69,10 @@ class Call:
 Weight = int | Callable[[Params], int]
 
 
+UNKNOWN_ERROR = {"code": -1000, "msg": "An unknown error occurred while processing the request."}
+logger = logging.getLogger(__name__)
+
+
 def endpoint(*, security: Security, weight: Weight) -> Callable:
     def decorate(work: Callable[[Call], object]) -> Callable:
         @wraps(work)
@@ -83,6 +88,9 @@ def endpoint(*, security: Security, weight: Weight) -> Callable:
                 if call.used_weight is None:
                     _charge(call, weight)
                 response = _refusal(error)
+            except Exception:  # a bug: still answer in Binance's shape, and keep the traceback
+                logger.exception("unexpected error in %s", request.path)
+                response = JsonResponse(UNKNOWN_ERROR, status=500)
             response["X-MBX-USED-WEIGHT-1M"] = str(call.used_weight)
             for name, value in call.headers.items():
                 response[name] = value
@@ -120,11 +128,11 @@ def _admit(call: Call, security: Security, offering_slug: str | None) -> None:
             call.identity = f"key:{call.api_key.pk}"
         return
     api_key = api_key_of(call.request, required=True)
+    verify_signature(call.request, call.params, api_key)  # first: only the key's holder learns more
     if path_offering is not None and api_key.offering_id != path_offering.pk:
         raise ApiKeyRejected(
             f"This key belongs to another offering; use /o/{api_key.offering.slug}/api/ or /api/."
         )
-    verify_signature(call.request, call.params, api_key)
     check_timing(call.params, call.now_ms)
     call.api_key, call.offering, call.identity = api_key, api_key.offering, f"key:{api_key.pk}"
 

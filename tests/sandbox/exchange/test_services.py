@@ -252,3 +252,69 @@ def test_book_rebuilt_from_the_database_equals_the_live_book(exchange):
     forget_all()
 
     assert rebuild_engine(market).open_orders() == live
+
+
+def test_orders_after_a_rejected_post_only_order_still_place(exchange):
+    place_order(
+        owner_id=exchange.alice.pk, market=exchange.btc, request=limit("SELL", "0.01", "100000000")
+    )
+    post_only = OrderRequest(
+        side="BUY", type="LIMIT_MAKER", quantity=D("0.01"), price=D("100000000")
+    )
+    with pytest.raises(OrderRejected):
+        place_order(owner_id=exchange.bob.pk, market=exchange.btc, request=post_only)
+
+    order = place_order(
+        owner_id=exchange.bob.pk, market=exchange.btc, request=limit("BUY", "0.01", "90000000")
+    )
+
+    assert order.status == "NEW"
+    assert find_ledger_breaks() == []
+
+
+def test_market_buy_the_balance_cannot_pay_for_in_full_is_refused(exchange):
+    place_order(
+        owner_id=exchange.alice.pk, market=exchange.btc, request=limit("SELL", "0.05", "300000000")
+    )
+    request = OrderRequest(side="BUY", type="MARKET", quantity=D("0.05"))  # costs 15,000,000 KRW
+
+    with pytest.raises(OrderRejected) as refused:
+        place_order(owner_id=exchange.bob.pk, market=exchange.btc, request=request)
+
+    assert refused.value.code == "insufficient_balance"
+    assert not Trade.objects.exists()
+    assert balance(exchange.bob, "KRW", exchange.offering) == (D("10000000"), 0)
+
+
+def test_market_buy_by_quote_amount_above_the_balance_is_refused(exchange):
+    place_order(
+        owner_id=exchange.alice.pk, market=exchange.btc, request=limit("SELL", "0.05", "100000000")
+    )
+    request = OrderRequest(side="BUY", type="MARKET", quote_order_qty=D("10000001"))
+
+    with pytest.raises(OrderRejected):
+        place_order(owner_id=exchange.bob.pk, market=exchange.btc, request=request)
+
+    assert not Trade.objects.exists()
+
+
+def test_market_buy_on_an_empty_book_expires(exchange):
+    order = place_order(
+        owner_id=exchange.bob.pk,
+        market=exchange.btc,
+        request=OrderRequest(side="BUY", type="MARKET", quantity=D("0.01")),
+    )
+
+    assert order.status == "EXPIRED"
+    assert balance(exchange.bob, "KRW", exchange.offering) == (D("10000000"), 0)
+
+
+def test_quote_amount_beyond_the_ledgers_scale_is_a_filter_failure(exchange):
+    request = OrderRequest(
+        side="BUY", type="MARKET", quote_order_qty=D("10000000000000000000000000")
+    )
+
+    with pytest.raises(FilterFailure, match="NOTIONAL"):
+        place_order(owner_id=exchange.bob.pk, market=exchange.btc, request=request)
+
+    assert not Order.objects.exists()

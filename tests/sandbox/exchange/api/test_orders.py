@@ -274,3 +274,22 @@ def test_order_id_beyond_a_64_bit_integer_is_illegal(api):
 
     assert response.status_code == 400
     assert response.json()["code"] == -1100
+
+
+def test_an_unexpected_error_still_answers_in_binances_shape(api, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("sandbox.exchange.services.place_order", broken)
+    monkeypatch.setattr(
+        "sandbox.exchange.api.views.trading.services.place_order", broken, raising=False
+    )
+
+    response = api.alice.post("order", **limit_order())
+
+    assert response.status_code == 500
+    assert response.json() == {
+        "code": -1000,
+        "msg": "An unknown error occurred while processing the request.",
+    }
+    assert not Order.objects.exists()
