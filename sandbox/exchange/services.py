@@ -207,7 +207,9 @@ def _market_buy_budget(order, request, units: MarketUnits, account, engine) -> i
             f"This market buy needs about {needed.normalize():f} {account.asset_id} at the "
             f"current asks; you have {account.available.normalize():f} available."
         )
-    return units.notional_units_within(min(account.available, needed) if needed else account.available)
+    return units.notional_units_within(
+        min(account.available, needed) if needed else account.available
+    )
 
 
 def _cost_of_buying(engine, lots: int) -> int:
