@@ -13,6 +13,5 @@ urlpatterns = [
         "o/<slug:offering_slug>/api/", include("sandbox.exchange.api.urls", namespace="binance-o")
     ),
     path("", include("sandbox.exchange.urls")),
-    path("", include("sandbox.wallet.urls")),
     path("", include("courses.urls")),
 ]

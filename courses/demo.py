@@ -1,8 +1,7 @@
 """The demo course, offered at each demo university, with its instructors and students."""
 
 from campus import demo as campus_demo
-from campus.demo import SeedContext
-from campus.models import University, User
+from campus.api import SeedContext, University, User
 from courses.models import Course, Enrollment, Offering
 from courses.services import enroll
 

@@ -3,17 +3,14 @@ market maker whose resting quotes give the books depth until the markets' bots t
 
 from decimal import Decimal
 
-from campus.demo import SeedContext
-from campus.models import User
-from courses.demo import demo_offerings
-from courses.models import Enrollment, Offering
+from campus.api import SeedContext, User
+from courses.api import Enrollment, Offering, demo_offerings
 from sandbox.exchange.filters import OrderRequest
 from sandbox.exchange.markets import list_default_markets
 from sandbox.exchange.models import OPEN_STATUSES, Market, Order
 from sandbox.exchange.services import place_order
 from sandbox.wallet.assets import ensure_standard_assets
-from sandbox.wallet.models import Wallet
-from sandbox.wallet.services import issue, open_wallet
+from sandbox.wallet.services import open_funded_wallet, open_wallet
 
 HOUSE_USERNAME = "house-maker"
 REFERENCE_PRICES = {
@@ -57,13 +54,14 @@ def _house_user(ctx: SeedContext) -> User:
 
 
 def _fund_house(ctx: SeedContext, offering: Offering, house: User) -> None:
-    if Wallet.objects.filter(offering=offering, owner=house).exists():
-        return
-    Wallet.objects.create(offering=offering, owner=house)
-    issue(
-        offering_id=offering.pk, owner_id=house.pk, amounts=HOUSE_FUNDS, memo="demo house liquidity"
+    ctx.count(
+        open_funded_wallet(
+            offering_id=offering.pk,
+            owner_id=house.pk,
+            amounts=HOUSE_FUNDS,
+            memo="demo house liquidity",
+        )
     )
-    ctx.count(True)
 
 
 def _quote_around_reference(ctx: SeedContext, market: Market, house: User) -> None:

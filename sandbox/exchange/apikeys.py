@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campus.errors import ServiceError
-from courses.models import Enrollment, Offering
+from courses.api import Enrollment, Offering
 from sandbox.exchange.models import ApiKey
 from sandbox.wallet.api import open_wallet
 

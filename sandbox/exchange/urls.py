@@ -1,8 +1,9 @@
 from django.urls import path
 
-from sandbox.exchange import views, views_apikeys
+from sandbox.exchange import views, views_apikeys, views_wallet
 
 urlpatterns = [
+    path("offerings/<slug:slug>/wallet/", views_wallet.wallet, name="sandbox-wallet"),
     path("offerings/<slug:slug>/trade/<str:symbol>/", views.trade, name="sandbox-trade"),
     path(
         "offerings/<slug:slug>/trade/<str:symbol>/orders/<int:order_id>/cancel/",

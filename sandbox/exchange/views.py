@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from campus.models import User
-from courses.links import OfferingLink
-from courses.models import Offering
+from campus.api import User
+from courses.api import Offering, OfferingLink
 from sandbox.exchange import selectors
+from sandbox.exchange.access import member_offering_or_404
 from sandbox.exchange.errors import ExchangeError, InvalidSymbol
 from sandbox.exchange.forms import (
     FIELD_TYPES,
@@ -37,7 +37,6 @@ from sandbox.exchange.forms import (
 from sandbox.exchange.models import Market, Order, Trade
 from sandbox.exchange.services import cancel_open_orders, cancel_order, place_order
 from sandbox.wallet import selectors as wallet_selectors
-from sandbox.wallet.views import member_offering_or_404
 
 BOOK_LEVELS = 12
 RECENT_TRADES = 20

@@ -22,15 +22,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from campus.api import User
 from campus.errors import ServiceError
-from campus.models import User
-from courses.links import OfferingLink
-from courses.models import Offering
+from courses.api import Offering, OfferingLink
+from sandbox.exchange.access import member_offering_or_404
 from sandbox.exchange.apikeys import create_api_key, decrypt_secret, revoke_api_key
 from sandbox.exchange.forms import ApiKeyForm
 from sandbox.exchange.models import ApiKey
 from sandbox.wallet import selectors as wallet_selectors
-from sandbox.wallet.views import member_offering_or_404
 
 # After a create, the session names the new key (never its secret) for the next page to show once.
 SHOW_SECRET_SESSION_KEY = "sandbox_api_key_to_show"

@@ -4,6 +4,7 @@ the reliability tests after a crash."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import connection
@@ -11,9 +12,26 @@ from django.db.models import Q, Sum
 
 from sandbox.wallet.models import Account, Posting
 
+_registered: list[Callable[[], list[str]]] = []
+
+
+def register_ledger_check(check: Callable[[], list[str]]) -> None:
+    """Apps that hold funds add their own proof (the exchange: locked balances equal the holds
+    of open orders) without the wallet knowing about them."""
+    if check not in _registered:
+        _registered.append(check)
+
 
 def find_ledger_breaks() -> list[str]:
     """Every way the ledger is wrong, as sentences; empty when it is right."""
+    breaks = find_posting_breaks()
+    for check in _registered:
+        breaks.extend(check())
+    return breaks
+
+
+def find_posting_breaks() -> list[str]:
+    """The wallet's own proofs, without the checks other apps registered."""
     return [
         *_unbalanced_assets(),
         *_unbalanced_journals(),

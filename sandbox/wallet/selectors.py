@@ -12,9 +12,8 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from campus.models import User
-from courses.models import Offering
-from courses.selectors import visible_offerings
+from campus.api import User
+from courses.api import Offering, visible_offerings
 from sandbox.wallet.models import Account, Journal, Posting, Wallet
 
 ZERO = Decimal(0)

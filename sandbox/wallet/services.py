@@ -152,3 +152,24 @@ def _credit_from_issuance(
             memo=memo,
         )
     batch.commit()
+
+
+def open_funded_wallet(
+    *, offering_id: int, owner_id: int, amounts: dict[str, Decimal], memo: str
+) -> bool:
+    """Open a wallet funded with `amounts` instead of the starting grant (house accounts of market
+    makers), wallet and credit in one transaction. Returns whether it was opened now."""
+    _check_amounts(amounts)
+    with transaction.atomic(durable=True):
+        if Wallet.objects.filter(offering_id=offering_id, owner_id=owner_id).exists():
+            return False
+        Wallet.objects.create(offering_id=offering_id, owner_id=owner_id)
+        _credit_from_issuance(
+            offering_id=offering_id,
+            owner_id=owner_id,
+            amounts=amounts,
+            kind=Journal.Kind.ADJUSTMENT,
+            reference=f"issue:{owner_id}",
+            memo=memo,
+        )
+        return True

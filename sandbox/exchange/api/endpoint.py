@@ -26,7 +26,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonR
 from django.views.decorators.csrf import csrf_exempt
 
 from campus.errors import ServiceError
-from courses.models import Offering
+from courses.api import Offering
 from sandbox.exchange import selectors
 from sandbox.exchange.api import ratelimit
 from sandbox.exchange.api.auth import api_key_of, check_timing, verify_signature

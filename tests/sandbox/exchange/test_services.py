@@ -318,3 +318,16 @@ def test_quote_amount_beyond_the_ledgers_scale_is_a_filter_failure(exchange):
         place_order(owner_id=exchange.bob.pk, market=exchange.btc, request=request)
 
     assert not Order.objects.exists()
+
+
+def test_ledger_check_finds_a_hold_that_no_open_order_explains(exchange):
+    order = place_order(
+        owner_id=exchange.alice.pk, market=exchange.btc, request=limit("BUY", "0.01", "100000000")
+    )
+    assert find_ledger_breaks() == []
+
+    Order.objects.filter(pk=order.pk).update(status="CANCELED")
+
+    breaks = find_ledger_breaks()
+    assert any(f"order {order.pk} is CANCELED but still holds" in b for b in breaks), breaks
+    assert any("KRW" in b and "locked" in b for b in breaks)

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from campus.models import User
+from campus.api import User
 from sandbox.exchange.engines import engine_for, market_writer, rebuild_engine
 from sandbox.exchange.loadgen import RandomFlow
 from sandbox.exchange.models import Market

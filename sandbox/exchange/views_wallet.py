@@ -19,13 +19,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from courses.models import Offering
+from courses.api import Offering
 from sandbox.exchange import selectors as exchange_selectors
+from sandbox.exchange.access import member_offering_or_404
 from sandbox.exchange.forms import SIDE_LABELS, TYPE_LABELS, plain
 from sandbox.exchange.models import Order
 from sandbox.wallet import selectors
 from sandbox.wallet.models import Account, Journal
-from sandbox.wallet.services import open_wallet
 
 RECENT_MOVEMENTS = 10
 MOVEMENTS_PER_PAGE = 25
@@ -61,17 +61,6 @@ def wallet(request: HttpRequest, slug: str) -> HttpResponse:
         "markets": exchange_selectors.markets(offering_id=offering.pk),
     }
     return render(request, "sandbox/wallet/wallet.html", context)
-
-
-def member_offering_or_404(request: HttpRequest, slug: str) -> Offering:
-    """The offering, if the user is actively enrolled in it (404 otherwise: its existence is not
-    theirs to learn); their wallet there is opened, with the starting grant, on first visit."""
-    offering = selectors.member_offering(request.user, slug)
-    if offering is None:
-        raise Http404("No sandbox for you here.")
-    if not selectors.has_wallet(offering_id=offering.pk, owner_id=request.user.pk):
-        open_wallet(offering_id=offering.pk, owner_id=request.user.pk)
-    return offering
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,18 @@
+"""What other apps may use of courses (OEP-49 style boundary): sandbox imports only this."""
+
+from courses.demo import demo_offerings
+from courses.links import OfferingLink, register_offering_links
+from courses.models import Course, Enrollment, Offering
+from courses.selectors import visible_offerings
+from courses.services import enroll
+
+__all__ = [
+    "Course",
+    "Enrollment",
+    "Offering",
+    "OfferingLink",
+    "demo_offerings",
+    "enroll",
+    "register_offering_links",
+    "visible_offerings",
+]
