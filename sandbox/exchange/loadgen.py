@@ -1,5 +1,6 @@
-"""Random order flow for load and reliability runs: limit orders around a reference price,
-marketable orders, IOC and post-only orders, and cancels, from a seeded generator.
+"""Random order flow for load and reliability runs: limit (GTC, IOC, FOK) and post-only orders
+around a reference price, market orders by quantity and by quote amount, stop-loss and
+take-profit orders, every self-trade prevention mode, and cancels, from a seeded generator.
 
 Refusals (insufficient balance, post-only that would take, ...) are part of the flow and are
 counted, not raised: they must change nothing, which the checks after a run prove.
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sandbox.exchange.errors import ExchangeError
-from sandbox.exchange.filters import OrderRequest
+from sandbox.exchange.filters import STP_MODES, OrderRequest
 from sandbox.exchange.models import OPEN_STATUSES, Market, Order
 from sandbox.exchange.services import cancel_order, place_order
 
@@ -46,15 +47,53 @@ class RandomFlow:
     def _request(self, roll: float) -> OrderRequest:
         side = self.rng.choice(("BUY", "SELL"))
         quantity = self.market.lot_size * self.rng.randint(100, 3000)
+        stp = self.rng.choice(STP_MODES)
+        if roll < 0.30:
+            return OrderRequest(
+                side=side, type="MARKET", quantity=quantity, self_trade_prevention_mode=stp
+            )
         if roll < 0.35:
-            return OrderRequest(side=side, type="MARKET", quantity=quantity)
-        offset = Decimal(self.rng.randint(-20, 20)) / 1000  # within ±2% of the reference
-        price = _on_step(self.reference * (1 + offset), self.market.tick_size)
-        if roll < 0.45:
+            quote = (self.reference * quantity).quantize(self.market.quote.quantum)
+            return OrderRequest(
+                side=side, type="MARKET", quote_order_qty=quote, self_trade_prevention_mode=stp
+            )
+        price = self._price(20)
+        if roll < 0.42:
             return OrderRequest(side=side, type="LIMIT_MAKER", price=price, quantity=quantity)
-        tif = "IOC" if roll < 0.55 else "GTC"
+        if roll < 0.50:
+            return self._stop(side, quantity)
+        tif = self.rng.choice(("IOC", "FOK")) if roll < 0.58 else "GTC"
         return OrderRequest(
-            side=side, type="LIMIT", price=price, quantity=quantity, time_in_force=tif
+            side=side,
+            type="LIMIT",
+            price=price,
+            quantity=quantity,
+            time_in_force=tif,
+            self_trade_prevention_mode=stp,
+        )
+
+    def _price(self, within_permille: int) -> Decimal:
+        offset = Decimal(self.rng.randint(-within_permille, within_permille)) / 1000
+        return _on_step(self.reference * (1 + offset), self.market.tick_size)
+
+    def _stop(self, side: str, quantity: Decimal) -> OrderRequest:
+        """A stop a little away from the reference, on the side where it waits (some are refused
+        as 'would trigger immediately', which is part of the flow)."""
+        kind = self.rng.choice(("STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"))
+        falls = (kind == "STOP_LOSS_LIMIT") == (side == "SELL")
+        stop = _on_step(
+            self.reference * (1 + Decimal(-5 if falls else 5) / 1000), self.market.tick_size
+        )
+        price = _on_step(
+            stop * (1 + Decimal(-5 if side == "SELL" else 5) / 1000), self.market.tick_size
+        )
+        return OrderRequest(
+            side=side,
+            type=kind,
+            price=price,
+            stop_price=stop,
+            quantity=quantity,
+            time_in_force="GTC",
         )
 
     def _cancel_one(self, owner_id: int) -> str:
