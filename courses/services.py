@@ -3,8 +3,8 @@
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from campus.api import Membership, ServiceError, University, User, ensure_membership
-from courses.models import Course, Enrollment, Offering
+from campus.api import Membership, ServiceError, User, ensure_membership
+from courses.models import Enrollment, Offering
 
 UNIVERSITY_ROLE_FOR = {
     Enrollment.Role.STUDENT: Membership.Role.STUDENT,
@@ -44,13 +44,3 @@ def _duplicate(user: User, offering: Offering, existing: Enrollment) -> ServiceE
         _("%(user)s is already enrolled in %(offering)s as %(role)s.")
         % {"user": user.username, "offering": offering, "role": existing.get_role_display()},
     )
-
-
-def create_offering(*, course: Course, university: University, term: str, slug: str) -> Offering:
-    with transaction.atomic(durable=True):
-        if Offering.objects.filter(slug=slug).exists():
-            raise ServiceError(
-                "duplicate_offering",
-                _("An offering with the slug '%(slug)s' exists.") % {"slug": slug},
-            )
-        return Offering.objects.create(course=course, university=university, term=term, slug=slug)

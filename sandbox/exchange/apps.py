@@ -16,7 +16,9 @@ class ExchangeConfig(AppConfig):
         register_offering_links(sandbox_offering_links)
         register_offering_links(api_key_offering_links)
         # ledger_check also proves that locked balances are exactly the open orders' holds.
-        from sandbox.exchange.checks import holds_match_locked_balances
+        from sandbox.exchange import checks
         from sandbox.wallet.checks import register_ledger_check
 
-        register_ledger_check(holds_match_locked_balances)
+        register_ledger_check(checks.holds_match_locked_balances)
+        register_ledger_check(checks.open_orders_hold_what_they_need)
+        register_ledger_check(checks.every_trade_has_its_journal)

@@ -1,13 +1,16 @@
 """The exchange's part of `ledger_check`: what each user account has locked is exactly what
-their open orders hold, and no closed order still holds anything."""
+their open orders hold, each open order holds what it needs, no closed order still holds
+anything, and every trade has its ledger journal."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
 
-from sandbox.exchange.models import OPEN_STATUSES, Order
-from sandbox.wallet.api import Account
+from sandbox.exchange.models import OPEN_STATUSES, Order, Trade
+from sandbox.exchange.settlement import required_hold
+from sandbox.exchange.units import MarketUnits
+from sandbox.wallet.api import Account, Journal
 
 
 def holds_match_locked_balances() -> list[str]:
@@ -38,3 +41,23 @@ def holds_match_locked_balances() -> list[str]:
                 f"{held.get((offering, owner, asset), Decimal(0))}"
             )
     return breaks
+
+
+def open_orders_hold_what_they_need() -> list[str]:
+    """Each open order holds exactly its limit price times what is left (a buy) or what is left
+    (a sell): no more, which would strand funds, and no less, which would let it overdraw."""
+    breaks = []
+    for order in Order.objects.filter(status__in=OPEN_STATUSES).select_related("market").iterator():
+        units = MarketUnits(order.market.tick_size, order.market.lot_size)
+        needed = required_hold(order, units)
+        if order.held != needed:
+            breaks.append(f"open order {order.pk} holds {order.held} but needs {needed}")
+    return breaks
+
+
+def every_trade_has_its_journal() -> list[str]:
+    trades = Trade.objects.count()
+    journals = Journal.objects.filter(kind=Journal.Kind.TRADE).count()
+    if trades == journals:
+        return []
+    return [f"{trades} trades but {journals} trade journals"]

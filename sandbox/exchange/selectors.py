@@ -71,17 +71,6 @@ def open_orders(
     return orders.order_by("id")
 
 
-def order_history(*, owner_id: int, market: Market, limit: int = 500) -> QuerySet[Order]:
-    return Order.objects.filter(owner_id=owner_id, market=market).order_by("-id")[:limit]
-
-
-def own_trades(*, owner_id: int, market: Market, limit: int = 500) -> list[Trade]:
-    mine = Trade.objects.filter(market=market).filter(buyer_id=owner_id) | Trade.objects.filter(
-        market=market, seller_id=owner_id
-    )
-    return list(mine.select_related("buyer_order", "seller_order").order_by("-id")[:limit])
-
-
 def balances(*, owner_id: int, offering_id: int) -> list[Account]:
     return list(
         Account.objects.filter(owner_id=owner_id, offering_id=offering_id)

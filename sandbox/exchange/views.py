@@ -225,11 +225,15 @@ def _render(
         ],
         "history": [
             order_row(o, market)
-            for o in selectors.order_history(owner_id=owner_id, market=market, limit=HISTORY_ROWS)
+            for o in reversed(
+                selectors.order_window(owner_id=owner_id, market=market, limit=HISTORY_ROWS)
+            )
         ],
         "my_trades": [
             trade_row(t, market, owner_id=owner_id)
-            for t in selectors.own_trades(owner_id=owner_id, market=market, limit=HISTORY_ROWS)
+            for t in reversed(
+                selectors.account_trades(owner_id=owner_id, market=market, limit=HISTORY_ROWS)
+            )
         ],
         "history_rows": HISTORY_ROWS,
     }

@@ -331,3 +331,27 @@ def test_ledger_check_finds_a_hold_that_no_open_order_explains(exchange):
     breaks = find_ledger_breaks()
     assert any(f"order {order.pk} is CANCELED but still holds" in b for b in breaks), breaks
     assert any("KRW" in b and "locked" in b for b in breaks)
+
+
+def test_ledger_check_finds_an_open_order_holding_more_than_it_needs(exchange):
+    order = place_order(
+        owner_id=exchange.alice.pk, market=exchange.btc, request=limit("BUY", "0.01", "100000000")
+    )
+
+    Order.objects.filter(pk=order.pk).update(held=D("1000001"))
+
+    assert any(f"open order {order.pk} holds 1000001" in b for b in find_ledger_breaks())
+
+
+def test_ledger_check_finds_a_trade_without_its_journal(exchange):
+    place_order(
+        owner_id=exchange.alice.pk, market=exchange.btc, request=limit("SELL", "0.01", "100000000")
+    )
+    place_order(
+        owner_id=exchange.bob.pk, market=exchange.btc, request=limit("BUY", "0.01", "100000000")
+    )
+    copy = Trade.objects.get()
+    copy.pk = None
+    copy.save()
+
+    assert "2 trades but 1 trade journals" in find_ledger_breaks()
