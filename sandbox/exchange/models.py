@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from sandbox.exchange import engine
 from sandbox.wallet.models import Asset, money_field
 
 OPEN_STATUSES = ("NEW", "PARTIALLY_FILLED")
@@ -58,7 +59,7 @@ class Market(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.base_id}-{self.quote_id}"
+        return self.display_name
 
     @property
     def display_name(self) -> str:
@@ -66,25 +67,10 @@ class Market(models.Model):
 
 
 class Order(models.Model):
-    class Side(models.TextChoices):
-        BUY = "BUY"
-        SELL = "SELL"
-
-    class Type(models.TextChoices):
-        LIMIT = "LIMIT"
-        MARKET = "MARKET"
-        LIMIT_MAKER = "LIMIT_MAKER"
-        STOP_LOSS_LIMIT = "STOP_LOSS_LIMIT"
-        TAKE_PROFIT_LIMIT = "TAKE_PROFIT_LIMIT"
-
-    class Status(models.TextChoices):
-        NEW = "NEW"
-        PARTIALLY_FILLED = "PARTIALLY_FILLED"
-        FILLED = "FILLED"
-        CANCELED = "CANCELED"
-        REJECTED = "REJECTED"
-        EXPIRED = "EXPIRED"
-        EXPIRED_IN_MATCH = "EXPIRED_IN_MATCH"
+    # The engine's vocabulary, as database choices: one list of names for both.
+    Side = models.TextChoices("Side", [member.name for member in engine.Side])
+    Type = models.TextChoices("Type", [member.name for member in engine.OrderKind])
+    Status = models.TextChoices("Status", [member.name for member in engine.OrderStatus])
 
     market = models.ForeignKey(Market, on_delete=models.CASCADE, related_name="orders")
     owner = models.ForeignKey(

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from decimal import Decimal
 
 from django.http import HttpRequest, QueryDict
 
 from sandbox.exchange.api.errors import BadPrecision, InvalidParameter
 from sandbox.exchange.errors import IllegalParameter, MandatoryParameter
+from sandbox.exchange.selectors import from_epoch_ms
 from sandbox.wallet.models import MONEY_PLACES
 
 DECIMAL = re.compile(r"^([0-9]{1,20})(\.[0-9]{1,20})?$")
@@ -99,6 +101,11 @@ class Params:
         if value is not None and not 0 <= value <= LATEST_MS:
             raise IllegalParameter(name, f"0-{LATEST_MS}")
         return value
+
+    def moment(self, name: str) -> datetime | None:
+        """A `time_ms` parameter as an aware datetime, for selectors that filter on timestamps."""
+        value = self.time_ms(name)
+        return None if value is None else from_epoch_ms(value)
 
     def limit(self, *, default: int, maximum: int) -> int:
         """Binance truncates a limit over the maximum; a limit below one is refused."""

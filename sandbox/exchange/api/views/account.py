@@ -66,14 +66,13 @@ def _my_trades_weight(params: Params) -> int:
 @endpoint(security=Security.SIGNED, weight=_my_trades_weight)
 def my_trades(call: Call) -> list:
     market = call.market()
-    start, end = call.params.time_ms("startTime"), call.params.time_ms("endTime")
     trades = selectors.account_trades(
         owner_id=call.owner_id,
         market=market,
         order_id=call.params.long("orderId"),
         from_id=call.params.long("fromId"),
-        start=selectors.from_epoch_ms(start) if start is not None else None,
-        end=selectors.from_epoch_ms(end) if end is not None else None,
+        start=call.params.moment("startTime"),
+        end=call.params.moment("endTime"),
         limit=call.params.limit(default=500, maximum=1000),
     )
     return [entry for t in trades for entry in render.account_trades(t, call.owner_id, market)]

@@ -138,13 +138,12 @@ def cancel_open_orders(call: Call) -> list:
 @endpoint(security=Security.SIGNED, weight=20)
 def all_orders(call: Call) -> list:
     market = call.market()
-    start, end = call.params.time_ms("startTime"), call.params.time_ms("endTime")
     orders = selectors.order_window(
         owner_id=call.owner_id,
         market=market,
         from_id=call.params.long("orderId"),
-        start=selectors.from_epoch_ms(start) if start is not None else None,
-        end=selectors.from_epoch_ms(end) if end is not None else None,
+        start=call.params.moment("startTime"),
+        end=call.params.moment("endTime"),
         limit=call.params.limit(default=500, maximum=1000),
     )
     return [render.order_status(order, market.symbol) for order in orders]
