@@ -1,4 +1,5 @@
-"""The ASGI entry point: pages and the API over HTTP, live streams over WebSockets."""
+"""The ASGI entry point: pages and the API over HTTP, live streams over WebSockets, and in front
+of both the students' chain RPC proxy (`/chain/<token>/rpc`, its own auth: the token)."""
 
 import os
 
@@ -12,12 +13,15 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from campus.routing import websocket_urlpatterns  # noqa: E402
+from sandbox.chain.proxy import ChainRpcProxy  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
-    }
+application = ChainRpcProxy(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": AllowedHostsOriginValidator(
+                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            ),
+        }
+    )
 )

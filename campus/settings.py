@@ -124,6 +124,17 @@ CELERY_TIMEZONE = "UTC"
 # --- Chains ------------------------------------------------------------------------------------
 # The EVM version contracts are compiled for; the students' chains run the same hardfork.
 CHAIN_EVM_VERSION = env.str("CHAIN_EVM_VERSION", default="cancun")
+# The chain host (`manage.py chainhost`): its name, where it listens for the web's control calls,
+# where chains keep their state, which ports they get, how many run at once, and when an idle
+# chain is stopped (its state saved; it comes back on the next request).
+CHAIN_HOST_NAME = env.str("CHAIN_HOST_NAME", default="local")
+CHAIN_HOST_BIND = env.str("CHAIN_HOST_BIND", default="127.0.0.1:8546")
+CHAIN_DIR = Path(env.str("CHAIN_DIR", default=str(VAR_DIR / "chains")))
+CHAIN_PORTS = env.str("CHAIN_PORTS", default="20000-29999")
+CHAIN_MAX_RUNNING = env.int("CHAIN_MAX_RUNNING", default=200)
+CHAIN_IDLE_SECONDS = env.int("CHAIN_IDLE_SECONDS", default=900)
+# How long an RPC request waits for a stopped chain to start before it is answered with an error.
+CHAIN_START_WAIT_SECONDS = env.float("CHAIN_START_WAIT_SECONDS", default=20.0)
 
 # --- Demo campus: each app seeds its own part, in this order ---------------------------------
 DEMO_SEEDERS = ["campus.demo.seed", "courses.demo.seed", "sandbox.demo.seed"]

@@ -5,8 +5,9 @@ secret and the (offering, student) pair, never Anvil's public default ("test tes
 watched on mainnet), so it is stable across restarts and unguessable to other students. `--state`
 keeps the chain across a stop (SIGINT, so Anvil writes it) and a start.
 
-This module runs one node; the chain host (next slice) decides which nodes run, on which ports,
-and restores them on demand.
+This module runs one node; the chain host (`host.py`) decides which nodes run, on which ports,
+and restores them on demand. `--state-interval` also saves the state every few seconds, so a node
+that dies (or a host that is killed) loses at most those seconds.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import json
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -28,6 +30,7 @@ from eth_account.hdaccount.mnemonic import Language, Mnemonic
 ACCOUNTS = 10
 ACCOUNT_BALANCE_ETH = 1000
 START_TIMEOUT_S = 10.0
+STATE_INTERVAL_S = 5
 
 
 class AnvilUnavailable(RuntimeError):
@@ -59,8 +62,9 @@ def free_port() -> int:
 class AnvilNode:
     chain_id: int
     mnemonic: str
-    state_file: Path
+    state_file: Path | None
     port: int = field(default_factory=free_port)
+    fork_url: str | None = None
     process: subprocess.Popen | None = None
 
     @property
@@ -70,22 +74,23 @@ class AnvilNode:
     def start(self) -> float:
         """Start the node (restoring `state_file` if it exists); return seconds until it answered."""
         started = time.monotonic()
-        command = [
-            str(anvil_binary()),
-            "--host", "127.0.0.1", "--port", str(self.port),
-            "--chain-id", str(self.chain_id),
-            "--mnemonic", self.mnemonic,
-            "--accounts", str(ACCOUNTS), "--balance", str(ACCOUNT_BALANCE_ETH),
-            "--hardfork", settings.CHAIN_EVM_VERSION,
-            "--state", str(self.state_file),
-            "--prune-history",
-        ]  # fmt: skip
-        self.state_file.parent.mkdir(parents=True, exist_ok=True)
+        # A file, not a pipe, that lives as long as the node: a long life cannot fill it.
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115
         self.process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            self._command(),
+            stdout=subprocess.DEVNULL,
+            stderr=self._errors,
+            start_new_session=True,  # the host signals it; a Ctrl-C in a terminal does not
         )
         self._wait_until_answering(started)
         return time.monotonic() - started
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    def is_alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     def stop(self) -> None:
         """SIGINT, so Anvil writes its state file before it exits."""
@@ -109,10 +114,31 @@ class AnvilNode:
             raise AnvilUnavailable(f"{method}: {answer['error']}")
         return answer["result"]
 
+    def _command(self) -> list[str]:
+        command = [
+            str(anvil_binary()),
+            "--host", "127.0.0.1", "--port", str(self.port),
+            "--chain-id", str(self.chain_id),
+            "--hardfork", settings.CHAIN_EVM_VERSION,
+            "--prune-history",
+        ]  # fmt: skip
+        if self.fork_url is not None:
+            # A fork reads its origin's state as it is: dev accounts would overwrite the origin's
+            # balances, so it has none and sends from any address (the student's included).
+            return [*command, "--fork-url", self.fork_url, "--accounts", "0", "--auto-impersonate"]
+        command += ["--mnemonic", self.mnemonic]
+        command += ["--accounts", str(ACCOUNTS), "--balance", str(ACCOUNT_BALANCE_ETH)]
+        if self.state_file is not None:
+            self.state_file.parent.mkdir(parents=True, exist_ok=True)
+            command += ["--state", str(self.state_file)]
+            command += ["--state-interval", str(STATE_INTERVAL_S)]
+        return command
+
     def _wait_until_answering(self, started: float) -> None:
         while time.monotonic() - started < START_TIMEOUT_S:
             if self.process.poll() is not None:
-                error = self.process.stderr.read().decode(errors="replace")[-500:]
+                self._errors.seek(0)
+                error = self._errors.read().decode(errors="replace")[-500:]
                 raise AnvilUnavailable(f"anvil exited with {self.process.returncode}: {error}")
             try:
                 self.rpc("eth_chainId")

@@ -1,0 +1,126 @@
+"""Students' chains as the database knows them: which exist, where each runs, how to reach it.
+
+The chain host (`host.py`) owns the Anvil processes and writes their status here; the web's RPC
+proxy reads it. A chain's state lives in files on its host's disk, so a chain stays on the host
+that first ran it. Nothing here is lost when either process restarts.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+CHAIN_ID_BASE = 880_000_000  # far from public networks' ids and from the tools' defaults
+
+
+class ChainHost(models.Model):
+    """A process that runs chains (`manage.py chainhost`), found by the web at `control_url`."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    control_url = models.URLField(_("control URL"))
+    capacity = models.PositiveIntegerField(_("most chains running at once"))
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("chain host")
+        verbose_name_plural = _("chain hosts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChainPolicy(models.Model):
+    """What an offering's instructors allow on their students' chains."""
+
+    offering = models.OneToOneField(
+        "courses.Offering", on_delete=models.CASCADE, related_name="chain_policy"
+    )
+    allow_cheats = models.BooleanField(
+        _("allow cheat methods"),
+        default=False,
+        help_text=_(
+            "anvil_*, hardhat_*, evm_* methods such as setting balances or the next block's "
+            "time. Refuse them while graded exercises are open."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("chain policy")
+        verbose_name_plural = _("chain policies")
+
+    def __str__(self) -> str:
+        return f"chain policy of {self.offering_id}"
+
+
+class Chain(models.Model):
+    class Status(models.TextChoices):
+        STOPPED = "stopped", _("Stopped")
+        STARTING = "starting", _("Starting")
+        RUNNING = "running", _("Running")
+        FAILED = "failed", _("Failed")
+
+    offering = models.ForeignKey("courses.Offering", on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sandbox_chains"
+    )
+    forked_from = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="forks",
+        help_text=_("Set on an instructor's throwaway fork of a student's chain."),
+    )
+    chain_id = models.PositiveBigIntegerField(_("chain id"), unique=True, null=True)
+    token_digest = models.CharField(max_length=64, unique=True)
+    encrypted_token = models.TextField()
+    host = models.ForeignKey(ChainHost, on_delete=models.PROTECT, null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.STOPPED)
+    port = models.PositiveIntegerField(null=True, blank=True)
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    restarts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("chain")
+        verbose_name_plural = _("chains")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["offering", "owner"],
+                condition=Q(forked_from__isnull=True),
+                name="one_chain_per_student_and_offering",
+            ),
+            models.UniqueConstraint(
+                fields=["host", "port"],
+                condition=Q(port__isnull=False),
+                name="one_chain_per_host_port",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"chain {self.chain_id} ({self.owner_id} in {self.offering_id})"
+
+    @property
+    def is_fork(self) -> bool:
+        return self.forked_from_id is not None
+
+
+class Snapshot(models.Model):
+    """A saved state of a chain the student can return to; kept in a file on the chain's host."""
+
+    chain = models.ForeignKey(Chain, on_delete=models.CASCADE, related_name="snapshots")
+    label = models.CharField(_("label"), max_length=80, blank=True)
+    file_name = models.CharField(max_length=120)
+    block_number = models.PositiveBigIntegerField(_("block"))
+    created_at = models.DateTimeField(_("taken at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("snapshot")
+        verbose_name_plural = _("snapshots")
+
+    def __str__(self) -> str:
+        return self.label or f"snapshot at block {self.block_number}"
