@@ -13,5 +13,6 @@ urlpatterns = [
         "o/<slug:offering_slug>/api/", include("sandbox.exchange.api.urls", namespace="binance-o")
     ),
     path("", include("sandbox.exchange.urls")),
+    path("", include("sandbox.chain.urls")),
     path("", include("courses.urls")),
 ]

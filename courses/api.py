@@ -3,7 +3,7 @@
 from courses.demo import demo_offerings
 from courses.links import OfferingLink, register_offering_links
 from courses.models import Course, Enrollment, Offering
-from courses.selectors import visible_offerings
+from courses.selectors import manageable_offerings, visible_offerings
 from courses.services import enroll
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "OfferingLink",
     "demo_offerings",
     "enroll",
+    "manageable_offerings",
     "register_offering_links",
     "visible_offerings",
 ]

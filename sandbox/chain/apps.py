@@ -6,3 +6,10 @@ class ChainConfig(AppConfig):
     name = "sandbox.chain"
     label = "chain"
     verbose_name = _("Chains")
+
+    def ready(self) -> None:
+        # The offering page (courses) links to the chain pages without importing them.
+        from courses.api import register_offering_links
+        from sandbox.chain.views_mychain import chain_offering_links
+
+        register_offering_links(chain_offering_links)

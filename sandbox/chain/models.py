@@ -124,3 +124,55 @@ class Snapshot(models.Model):
 
     def __str__(self) -> str:
         return self.label or f"snapshot at block {self.block_number}"
+
+
+class ContractArtifact(models.Model):
+    """A contract compiled on the platform (studio, graders): its ABI decodes calls and logs in
+    the explorer, its bytecode deploys it."""
+
+    offering = models.ForeignKey("courses.Offering", on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contract_artifacts"
+    )
+    name = models.CharField(_("contract"), max_length=120)
+    source_name = models.CharField(_("source file"), max_length=200)
+    sources = models.JSONField(help_text=_("{file name: Solidity source} as compiled."))
+    abi = models.JSONField()
+    bytecode = models.TextField()
+    deployed_bytecode = models.TextField()
+    compiler_version = models.CharField(max_length=80)
+    evm_version = models.CharField(max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("compiled contract")
+        verbose_name_plural = _("compiled contracts")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.source_name})"
+
+
+class Deployment(models.Model):
+    """A contract the platform deployed (or saw deployed) on a chain, with what it was built from."""
+
+    chain = models.ForeignKey(Chain, on_delete=models.CASCADE, related_name="deployments")
+    artifact = models.ForeignKey(
+        ContractArtifact, on_delete=models.CASCADE, related_name="deployments"
+    )
+    address = models.CharField(_("address"), max_length=42)
+    tx_hash = models.CharField(_("transaction"), max_length=66)
+    block_number = models.PositiveBigIntegerField(_("block"))
+    deployer = models.CharField(_("deployed from"), max_length=42)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("deployment")
+        verbose_name_plural = _("deployments")
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "address"], name="one_deployment_per_address")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.artifact.name} at {self.address}"

@@ -1,0 +1,9 @@
+"""The chain's pages. Each page module keeps its own `urlpatterns`."""
+
+from sandbox.chain import views_explorer, views_mychain, views_studio
+
+urlpatterns = [
+    *views_mychain.urlpatterns,
+    *views_explorer.urlpatterns,
+    *views_studio.urlpatterns,
+]
