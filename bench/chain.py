@@ -1,6 +1,6 @@
-"""A student's Anvil node: cold start to first answered RPC, memory, and transactions per second
-sent straight to the node (the authenticated proxy comes in a later slice; its figure will sit
-beside this one).
+"""A student's Anvil node on its own: cold start to first answered RPC, memory, and transactions
+per second sent straight to the node. bench/chainhost.py measures the same through the chain host
+and the authenticated proxy.
 
     python bench/chain.py [--starts 5] [--transactions 500]
 """
