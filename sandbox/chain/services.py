@@ -12,7 +12,7 @@ import secrets
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from campus.crypto import decrypt_text, digest, encrypt_text
+from campus.crypto import Undecryptable, decrypt_text, digest, encrypt_text
 from campus.errors import ServiceError
 from courses.api import Enrollment
 from sandbox.chain.control import call_host
@@ -42,7 +42,13 @@ def open_chain(*, offering_id: int, owner_id: int) -> Chain:
 
 
 def rpc_token(chain: Chain) -> str:
-    return decrypt_text(chain.encrypted_token, purpose=TOKEN_PURPOSE)
+    try:
+        return decrypt_text(chain.encrypted_token, purpose=TOKEN_PURPOSE)
+    except Undecryptable:
+        raise ServiceError(
+            "unreadable_token",
+            _("This chain's RPC URL can no longer be read (the site's keys changed): rotate it."),
+        ) from None
 
 
 def rpc_path(chain: Chain) -> str:
