@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "sandbox.wallet",
     "sandbox.exchange",
     "sandbox.chain",
+    "sandbox.markets",
 ]
 
 MIDDLEWARE = [
