@@ -119,7 +119,13 @@ CELERY_TASK_ALWAYS_EAGER = env_bool(env, "CELERY_TASK_ALWAYS_EAGER", default=Fal
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "market-ticks": {
+        "task": "sandbox.markets.tasks.tick_running_scenarios",
+        "schedule": 1.0,
+        "options": {"expires": 5},
+    },
+}
 CELERY_TIMEZONE = "UTC"
 
 # --- Chains ------------------------------------------------------------------------------------

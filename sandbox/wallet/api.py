@@ -2,7 +2,12 @@
 
 from sandbox.wallet.ledger import AVAILABLE, LOCKED, InsufficientBalance, LedgerBatch, Leg
 from sandbox.wallet.models import Account, Asset, Journal, Posting, Wallet
-from sandbox.wallet.services import open_wallet, system_account, user_accounts
+from sandbox.wallet.services import (
+    open_funded_wallet,
+    open_wallet,
+    system_account,
+    user_accounts,
+)
 
 __all__ = [
     "AVAILABLE",
@@ -15,6 +20,7 @@ __all__ = [
     "Leg",
     "Posting",
     "Wallet",
+    "open_funded_wallet",
     "open_wallet",
     "system_account",
     "user_accounts",

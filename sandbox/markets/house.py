@@ -1,0 +1,55 @@
+"""The bots' house accounts: a user per (offering, bot slot) with a wallet funded from issuance.
+
+Funding comes from the offering's issuance account like a student's starting grant, so the
+ledger sums to zero with bots in it and the ledger check covers everything they do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+
+from campus.api import User
+from sandbox.exchange.api import ExchangeError, cancel_open_orders
+from sandbox.markets.models import HouseBot
+from sandbox.wallet.api import open_funded_wallet
+
+HOUSE_FUNDING = {
+    "KRW": Decimal("50000000000"),
+    "BTC": Decimal("200"),
+    "ETH": Decimal("5000"),
+    "KUSD": Decimal("20000000"),
+}
+
+
+def house_funding() -> dict[str, Decimal]:
+    return dict(HOUSE_FUNDING)
+
+
+def house_bot_user(*, offering_id: int, slot: int) -> User:
+    """The house user for a bot slot, created and funded the first time it is asked for."""
+    found = (
+        HouseBot.objects.select_related("user").filter(offering_id=offering_id, slot=slot).first()
+    )
+    if found is not None:
+        return found.user
+    try:
+        with transaction.atomic(durable=True):
+            user = User(username=f"house-{offering_id}-{slot}", first_name="House bot")
+            user.set_unusable_password()
+            user.save()
+            HouseBot.objects.create(offering_id=offering_id, slot=slot, user=user)
+    except IntegrityError:  # created at the same moment by another tick
+        return HouseBot.objects.get(offering_id=offering_id, slot=slot).user
+    open_funded_wallet(
+        offering_id=offering_id, owner_id=user.pk, amounts=house_funding(), memo="house bot"
+    )
+    return user
+
+
+def withdraw_quotes(*, owner_id: int, market) -> None:
+    """Cancel the bot's open orders in the market, if it has any."""
+    with contextlib.suppress(ExchangeError):  # nothing open
+        cancel_open_orders(owner_id=owner_id, market=market)

@@ -1,0 +1,193 @@
+"""One tick of a scenario run: advance the prices, fire due events, let every bot trade.
+
+A tick takes a lease on its run first (an UPDATE that succeeds for one caller only), so a second
+tick that arrives while the first is still working is skipped, never queued behind it. Ticks are
+numbered; a tick's randomness and its bots' client order ids come from (seed, tick), so a tick
+that is run again after a crash places nothing twice (the exchange refuses a repeated client
+order id) and a replay of the same seed and clock makes the same orders.
+
+Bots trade through the exchange's own services from their house accounts, so every trade is
+settled and posted exactly as a student's is; they never create money.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from sandbox.exchange.api import (
+    ExchangeError,
+    OrderRequest,
+    market_by_symbol,
+    place_order,
+)
+from sandbox.exchange.status import set_market_status
+from sandbox.markets.bots import CancelAll, Holdings, MarketView, Place, decide
+from sandbox.markets.house import house_bot_user, house_funding, withdraw_quotes
+from sandbox.markets.models import Announcement, ScenarioRun
+from sandbox.markets.pricemodels import Replay, tick_random, to_tick, with_changes
+from sandbox.markets.scenario import Event, Scenario, load_scenario
+from sandbox.wallet.api import user_accounts
+
+LEASE = timedelta(seconds=30)
+TICK_SECONDS = 1.0  # simulated seconds between ticks at least
+HISTORY = 120
+
+
+@dataclass
+class TickReport:
+    outcome: str  # ticked, busy, not_due, idle, finished
+    tick: int = 0
+    placed: int = 0
+    refused: int = 0
+
+
+def tick(run_id: int, *, now: datetime | None = None) -> TickReport:
+    """Run the next tick of a running scenario if one is due at `now`."""
+    now = now or timezone.now()
+    if not _take_lease(run_id, now):
+        return TickReport("busy")
+    try:
+        run = ScenarioRun.objects.select_related("offering").get(pk=run_id)
+        if run.status != ScenarioRun.Status.RUNNING:
+            return TickReport("idle")
+        scenario = load_scenario(run.script)
+        elapsed = min(run.elapsed_at(now), scenario.duration)
+        if elapsed - run.state.get("at", 0.0) < TICK_SECONDS and elapsed < scenario.duration:
+            return TickReport("not_due")
+        report = _run_tick(run, scenario, elapsed)
+        if elapsed >= scenario.duration:
+            _finish(run, scenario, now)
+            report.outcome = "finished"
+        return report
+    finally:
+        ScenarioRun.objects.filter(pk=run_id).update(lease_until=None)
+
+
+def _take_lease(run_id: int, now: datetime) -> bool:
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    return bool(ScenarioRun.objects.filter(free, pk=run_id).update(lease_until=now + LEASE))
+
+
+def _run_tick(run: ScenarioRun, scenario: Scenario, elapsed: float) -> TickReport:
+    number = run.ticks + 1
+    state = run.state or {}
+    due = [e for e in scenario.events[run.events_done :] if e.at <= elapsed]
+    for event in due:
+        _apply_event(run, scenario, event, state)
+    _advance_prices(run, scenario, state, number, elapsed)
+    report = TickReport("ticked", tick=number)
+    for slot, bot in enumerate(scenario.bots):
+        _trade(run, scenario, state, slot, bot, number, report)
+    state["at"] = elapsed
+    with transaction.atomic():
+        ScenarioRun.objects.filter(pk=run.pk).update(
+            ticks=number, state=state, events_done=run.events_done + len(due)
+        )
+    run.ticks, run.state, run.events_done = number, state, run.events_done + len(due)
+    return report
+
+
+def _advance_prices(run, scenario: Scenario, state: dict, number: int, elapsed: float) -> None:
+    prices, history = state.setdefault("prices", {}), state.setdefault("history", {})
+    changes = state.setdefault("models", {})
+    dt = elapsed - state.get("at", 0.0)
+    for symbol, script in scenario.markets.items():
+        model = with_changes(script.model, **changes.get(symbol, {}))
+        price = prices.get(symbol, float(script.start))
+        if isinstance(model, Replay):
+            price = model.price_at(elapsed)
+        elif dt > 0:
+            price = model.step(price, dt, tick_random(run.seed, symbol, number))
+        prices[symbol] = price
+        history[symbol] = [*history.get(symbol, []), price][-HISTORY:]
+
+
+def _apply_event(run: ScenarioRun, scenario: Scenario, event: Event, state: dict) -> None:
+    changes = state.setdefault("models", {})
+    for symbol, change in event.model.items():
+        changes[symbol] = {**changes.get(symbol, {}), **change}
+    for symbol, trading in [*((s, False) for s in event.halt), *((s, True) for s in event.resume)]:
+        market = market_by_symbol(offering_id=run.offering_id, symbol=symbol)
+        set_market_status(market_id=market.pk, trading=trading)
+    if event.withdrawals is not None:
+        run.withdrawals_halted = event.withdrawals == "halted"
+        ScenarioRun.objects.filter(pk=run.pk).update(withdrawals_halted=run.withdrawals_halted)
+    if event.announce:
+        Announcement.objects.create(
+            run=run, offering_id=run.offering_id, at=event.at, text=event.announce
+        )
+
+
+def _trade(run, scenario, state, slot, bot, number, report: TickReport) -> None:
+    market = market_by_symbol(offering_id=run.offering_id, symbol=bot.market)
+    if market.status != market.Status.TRADING:
+        return
+    owner = house_bot_user(offering_id=run.offering_id, slot=slot)
+    view = _view(market, state, bot.market)
+    holdings = _holdings(run.offering_id, owner.pk, market, slot)
+    rng = tick_random(run.seed, f"bot{slot}", number)
+    for n, intent in enumerate(decide(bot, view, holdings, rng)):
+        if isinstance(intent, CancelAll):
+            withdraw_quotes(owner_id=owner.pk, market=market)
+            continue
+        try:
+            place_order(
+                owner_id=owner.pk, market=market, request=_request(intent, run, number, slot, n)
+            )
+            report.placed += 1
+        except ExchangeError:
+            report.refused += 1  # e.g. out of balance, or a repeat of a tick run before
+
+
+def _view(market, state: dict, symbol: str) -> MarketView:
+    history = state["history"][symbol]
+    return MarketView(
+        symbol=symbol,
+        reference=to_tick(state["prices"][symbol], market.tick_size),
+        tick_size=market.tick_size,
+        lot_size=market.lot_size,
+        min_qty=market.min_qty,
+        min_notional=market.min_notional,
+        history=tuple(to_tick(p, market.tick_size) for p in history[:-1]),
+    )
+
+
+def _holdings(offering_id: int, owner_id: int, market, slot: int) -> Holdings:
+    accounts = user_accounts(
+        offering_id=offering_id, owner_id=owner_id, asset_codes=[market.base_id, market.quote_id]
+    )
+    base, quote = accounts[market.base_id], accounts[market.quote_id]
+    start = house_funding().get(market.base_id, Decimal(0))
+    return Holdings(
+        inventory=base.available + base.locked - start,
+        base_available=base.available,
+        quote_available=quote.available,
+    )
+
+
+def _request(intent: Place, run: ScenarioRun, number: int, slot: int, n: int) -> OrderRequest:
+    return OrderRequest(
+        side=intent.side,
+        type=intent.type,
+        quantity=intent.quantity,
+        price=intent.price,
+        time_in_force="GTC" if intent.type == "LIMIT" else None,
+        client_order_id=f"s{run.pk}t{number}b{slot}n{n}",
+    )
+
+
+def _finish(run: ScenarioRun, scenario: Scenario, now: datetime) -> None:
+    """The end: bots take their quotes out of the books; the run keeps its record."""
+    for slot, bot in enumerate(scenario.bots):
+        market = market_by_symbol(offering_id=run.offering_id, symbol=bot.market)
+        owner = house_bot_user(offering_id=run.offering_id, slot=slot)
+        withdraw_quotes(owner_id=owner.pk, market=market)
+    ScenarioRun.objects.filter(pk=run.pk).update(
+        status=ScenarioRun.Status.FINISHED, elapsed=scenario.duration, clock_at=now, ended_at=now
+    )

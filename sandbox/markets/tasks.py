@@ -1,0 +1,27 @@
+"""Celery: beat calls `tick_running_scenarios` every second; each run ticks in its own task.
+
+Both expire after a few seconds unstarted, so a slow or stopped worker never finds a pile of old
+ticks waiting; a tick that is still running when the next one arrives skips it (its lease).
+"""
+
+from celery import shared_task
+
+from sandbox.markets import runner
+from sandbox.markets.models import ScenarioRun
+
+TICK_EXPIRES_S = 5
+
+
+@shared_task(ignore_result=True)
+def tick_running_scenarios() -> int:
+    runs = list(
+        ScenarioRun.objects.filter(status=ScenarioRun.Status.RUNNING).values_list("pk", flat=True)
+    )
+    for run_id in runs:
+        tick_scenario.apply_async((run_id,), expires=TICK_EXPIRES_S)
+    return len(runs)
+
+
+@shared_task(ignore_result=True)
+def tick_scenario(run_id: int) -> str:
+    return runner.tick(run_id).outcome
