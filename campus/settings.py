@@ -125,6 +125,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 1.0,
         "options": {"expires": 5},
     },
+    "portfolio-snapshots": {
+        "task": "sandbox.markets.tasks.snapshot_portfolios",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
 }
 CELERY_TIMEZONE = "UTC"
 

@@ -7,9 +7,11 @@ advancing at `speed` while it runs. `ticks` is the last tick done; a tick is don
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from sandbox.wallet.api import money_field
 
 ACTIVE_STATUSES = ("running", "paused")
 
@@ -101,3 +103,47 @@ class HouseBot(models.Model):
 
     def __str__(self) -> str:
         return f"house bot {self.slot} of {self.offering_id}"
+
+
+class PortfolioSnapshot(models.Model):
+    """A student's portfolio value (in the quote currency, KRW) at a moment: the leaderboard's
+    drawdowns and competitions' starting values are read from these."""
+
+    offering = models.ForeignKey("courses.Offering", on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    taken_at = models.DateTimeField(db_index=True)
+    value = money_field(_("value"))
+
+    class Meta:
+        ordering = ["taken_at", "pk"]
+        verbose_name = _("portfolio snapshot")
+        verbose_name_plural = _("portfolio snapshots")
+        indexes = [models.Index(fields=["offering", "owner", "taken_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id}: {self.value} at {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+class Competition(models.Model):
+    """A trading competition in an offering: standings count from `starts_at` and are frozen at
+    `ends_at`; after that the frozen table is what everyone sees."""
+
+    offering = models.ForeignKey("courses.Offering", on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(_("title"), max_length=200)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    frozen_at = models.DateTimeField(null=True, blank=True)
+    standings = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-starts_at", "-pk"]
+        verbose_name = _("competition")
+        verbose_name_plural = _("competitions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="competition_window"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -25,8 +25,8 @@ from sandbox.exchange.api import (
     OrderRequest,
     market_by_symbol,
     place_order,
+    set_market_status,
 )
-from sandbox.exchange.status import set_market_status
 from sandbox.markets.bots import CancelAll, Holdings, MarketView, Place, decide
 from sandbox.markets.house import house_bot_user, house_funding, withdraw_quotes
 from sandbox.markets.models import Announcement, ScenarioRun

@@ -10,8 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campus.errors import ServiceError
-from sandbox.exchange.api import ExchangeError, market_by_symbol
-from sandbox.exchange.status import set_market_status
+from sandbox.exchange.api import ExchangeError, market_by_symbol, set_market_status
 from sandbox.markets.catalogue import shipped_scenarios
 from sandbox.markets.house import house_bot_user, withdraw_quotes
 from sandbox.markets.models import ScenarioRun

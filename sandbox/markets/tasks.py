@@ -5,8 +5,10 @@ ticks waiting; a tick that is still running when the next one arrives skips it (
 """
 
 from celery import shared_task
+from django.utils import timezone
 
-from sandbox.markets import runner
+from sandbox.exchange.api import Market
+from sandbox.markets import leaderboard, runner
 from sandbox.markets.models import ScenarioRun
 
 TICK_EXPIRES_S = 5
@@ -25,3 +27,13 @@ def tick_running_scenarios() -> int:
 @shared_task(ignore_result=True)
 def tick_scenario(run_id: int) -> str:
     return runner.tick(run_id).outcome
+
+
+@shared_task(ignore_result=True)
+def snapshot_portfolios() -> int:
+    """Every minute: each offering's students' portfolio values, then freeze ended competitions."""
+    now = timezone.now()
+    offerings = Market.objects.values_list("offering_id", flat=True).distinct()
+    taken = sum(leaderboard.take_snapshots(offering_id=o, at=now) for o in offerings)
+    leaderboard.freeze_ended_competitions(now=now)
+    return taken

@@ -1,10 +1,11 @@
 """What other apps may use of the wallet (OEP-49 style boundary)."""
 
 from sandbox.wallet.ledger import AVAILABLE, LOCKED, InsufficientBalance, LedgerBatch, Leg
-from sandbox.wallet.models import Account, Asset, Journal, Posting, Wallet
+from sandbox.wallet.models import Account, Asset, Journal, Posting, Wallet, money_field
 from sandbox.wallet.services import (
     open_funded_wallet,
     open_wallet,
+    starting_grant,
     system_account,
     user_accounts,
 )
@@ -21,7 +22,9 @@ __all__ = [
     "Posting",
     "Wallet",
     "open_funded_wallet",
+    "money_field",
     "open_wallet",
+    "starting_grant",
     "system_account",
     "user_accounts",
 ]

@@ -4,11 +4,14 @@ modules, the exchange's HTTP API in the shape of Binance Spot v3 (`urls.py`)."""
 from sandbox.exchange.apikeys import create_api_key, revoke_api_key
 from sandbox.exchange.errors import ExchangeError
 from sandbox.exchange.filters import OrderRequest
+from sandbox.exchange.models import Market
 from sandbox.exchange.selectors import market_by_symbol
 from sandbox.exchange.services import cancel_open_orders, cancel_order, place_order
+from sandbox.exchange.status import set_market_status
 
 __all__ = [
     "ExchangeError",
+    "Market",
     "OrderRequest",
     "cancel_open_orders",
     "cancel_order",
@@ -16,4 +19,5 @@ __all__ = [
     "market_by_symbol",
     "place_order",
     "revoke_api_key",
+    "set_market_status",
 ]

@@ -1,0 +1,159 @@
+"""Leaderboards: students' portfolios marked to market, their PnL, return and maximum drawdown.
+
+Marks are each asset's last traded price in KRW on the offering's own markets (KRW is 1; an asset
+with no KRW market or no trade yet counts at 0 and the page says so). Without a competition, a
+student's baseline is their starting grant at today's marks, so PnL is what trading added over
+simply holding the grant. In a competition the baseline is their value when it started (the
+first snapshot from then), and the standings are frozen when it ends.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+
+from courses.api import Enrollment
+from sandbox.exchange.api import Market
+from sandbox.markets.models import Competition, PortfolioSnapshot
+from sandbox.wallet.api import Account, starting_grant
+
+QUOTE = "KRW"
+CENTS = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Standing:
+    rank: int
+    user_id: int
+    name: str
+    value: Decimal
+    baseline: Decimal
+    pnl: Decimal
+    return_pct: Decimal
+    max_drawdown_pct: Decimal
+
+
+def marks(offering_id: int) -> dict[str, Decimal]:
+    found = {QUOTE: Decimal(1)}
+    for base, price in Market.objects.filter(
+        offering_id=offering_id, quote_id=QUOTE, last_price__isnull=False
+    ).values_list("base_id", "last_price"):
+        found[base] = price
+    return found
+
+
+def portfolio_values(offering_id: int, prices: dict[str, Decimal]) -> dict[int, Decimal]:
+    """{student id: value in KRW} for every actively enrolled student with a wallet. One query."""
+    students = Enrollment.objects.filter(
+        offering_id=offering_id, is_active=True, role=Enrollment.Role.STUDENT
+    ).values("user_id")
+    rows = (
+        Account.objects.filter(offering_id=offering_id, kind="user", owner_id__in=students)
+        .values("owner_id", "asset_id")
+        .annotate(total=Sum("available") + Sum("locked"))
+    )
+    values: dict[int, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        values[row["owner_id"]] += row["total"] * prices.get(row["asset_id"], Decimal(0))
+    return {owner: value.quantize(CENTS) for owner, value in values.items()}
+
+
+def standings(offering_id: int, *, competition: Competition | None = None) -> list[Standing]:
+    """The live table, best return first. A frozen competition's table is its frozen one."""
+    if competition is not None and competition.frozen_at is not None:
+        return [_from_json(row) for row in competition.standings]
+    prices = marks(offering_id)
+    values = portfolio_values(offering_id, prices)
+    since = competition.starts_at if competition is not None else None
+    history = _snapshots(offering_id, since)
+    grant_value = sum(
+        (
+            amount * prices.get(code, Decimal(0))
+            for code, amount in starting_grant(offering_id).items()
+        ),
+        Decimal(0),
+    ).quantize(CENTS)
+    names = _names(values)
+    rows = []
+    for owner, value in values.items():
+        path = [*history.get(owner, []), value]
+        baseline = path[0] if competition is not None and history.get(owner) else grant_value
+        pnl = value - baseline
+        rows.append((owner, value, baseline, pnl, _percent(pnl, baseline), _max_drawdown(path)))
+    rows.sort(key=lambda r: (-r[4], -r[1], names[r[0]]))
+    return [
+        Standing(rank, owner, names[owner], value, baseline, pnl, ret, drawdown)
+        for rank, (owner, value, baseline, pnl, ret, drawdown) in enumerate(rows, start=1)
+    ]
+
+
+def take_snapshots(*, offering_id: int, at: datetime) -> int:
+    """Record every student's portfolio value now (beat calls this every minute)."""
+    values = portfolio_values(offering_id, marks(offering_id))
+    with transaction.atomic(durable=True):
+        PortfolioSnapshot.objects.bulk_create(
+            PortfolioSnapshot(offering_id=offering_id, owner_id=owner, taken_at=at, value=value)
+            for owner, value in values.items()
+        )
+    return len(values)
+
+
+def freeze_ended_competitions(*, now: datetime) -> int:
+    """Freeze the standings of competitions that have ended, once each."""
+    frozen = 0
+    for competition in Competition.objects.filter(ends_at__lte=now, frozen_at__isnull=True):
+        table = [_to_json(s) for s in standings(competition.offering_id, competition=competition)]
+        with transaction.atomic(durable=True):
+            frozen += Competition.objects.filter(pk=competition.pk, frozen_at__isnull=True).update(
+                standings=table, frozen_at=now
+            )
+    return frozen
+
+
+def _snapshots(offering_id: int, since: datetime | None) -> dict[int, list[Decimal]]:
+    rows = PortfolioSnapshot.objects.filter(offering_id=offering_id)
+    if since is not None:
+        rows = rows.filter(taken_at__gte=since)
+    history: dict[int, list[Decimal]] = defaultdict(list)
+    for owner, value in rows.order_by("taken_at", "pk").values_list("owner_id", "value"):
+        history[owner].append(value)
+    return history
+
+
+def _max_drawdown(path: list[Decimal]) -> Decimal:
+    """The largest fall from a peak, in percent of that peak."""
+    peak, worst = Decimal(0), Decimal(0)
+    for value in path:
+        peak = max(peak, value)
+        if peak > 0:
+            worst = max(worst, (peak - value) / peak * 100)
+    return worst.quantize(CENTS)
+
+
+def _percent(part: Decimal, whole: Decimal) -> Decimal:
+    return (part / whole * 100).quantize(CENTS) if whole else Decimal(0)
+
+
+def _names(values: dict[int, Decimal]) -> dict[int, str]:
+    from campus.api import User
+
+    return {
+        user.pk: user.get_full_name() or user.username
+        for user in User.objects.filter(pk__in=list(values)).only(
+            "first_name", "last_name", "username"
+        )
+    }
+
+
+def _to_json(standing: Standing) -> dict:
+    return {k: str(v) if isinstance(v, Decimal) else v for k, v in asdict(standing).items()}
+
+
+def _from_json(row: dict) -> Standing:
+    decimals = {"value", "baseline", "pnl", "return_pct", "max_drawdown_pct"}
+    return Standing(**{k: Decimal(v) if k in decimals else v for k, v in row.items()})
