@@ -11,16 +11,26 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import re_path  # noqa: E402
 
 from campus.routing import websocket_urlpatterns  # noqa: E402
 from sandbox.chain.proxy import ChainRpcProxy  # noqa: E402
+from sandbox.exchange.routing import stream_urlpatterns  # noqa: E402
 
 application = ChainRpcProxy(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,
-            "websocket": AllowedHostsOriginValidator(
-                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            "websocket": URLRouter(
+                [
+                    *stream_urlpatterns,
+                    re_path(
+                        r"",
+                        AllowedHostsOriginValidator(
+                            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+                        ),
+                    ),
+                ]
             ),
         }
     )

@@ -91,7 +91,9 @@ REDIS_URL = redis_url(env.str("REDIS_URL")) if env.str("REDIS_URL", default="") 
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # Pub/sub: a group message is published once and each process fans it out to its
+            # own sockets (the core layer sends one copy per socket through Redis).
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
