@@ -127,6 +127,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 1.0,
         "options": {"expires": 5},
     },
+    "market-tickers": {
+        "task": "sandbox.exchange.tasks.publish_tickers_and_candles",
+        "schedule": 1.0,
+        "options": {"expires": 2},
+    },
     "portfolio-snapshots": {
         "task": "sandbox.markets.tasks.snapshot_portfolios",
         "schedule": 60.0,

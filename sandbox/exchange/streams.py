@@ -23,8 +23,9 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from sandbox.exchange.selectors import KLINE_INTERVALS
-
+# Candles streamed every second. Longer ones would mean aggregating hours of trades each second;
+# a client builds them from these (or reads /api/v3/klines).
+STREAMED_KLINE_INTERVALS = ("1m", "3m", "5m", "15m")
 STREAM = re.compile(
     r"^(?P<symbol>[a-z0-9]{2,20})@(?:(?P<kind>trade|ticker)"
     r"|depth(?P<speed>@100ms|@1000ms)?|kline_(?P<interval>[0-9]+[smhdwM]))$"
@@ -51,7 +52,7 @@ def parse_stream(name: str) -> Stream | None:
         return None
     symbol = match["symbol"].upper()
     if match["interval"]:
-        if match["interval"] not in KLINE_INTERVALS:
+        if match["interval"] not in STREAMED_KLINE_INTERVALS:
             return None
         return Stream(name, symbol, "kline", interval=match["interval"])
     if match["kind"]:

@@ -40,6 +40,7 @@ def test_stream_names_parse_as_binance_spells_them():
     assert parse_stream("btckrw@depth@100ms").every_ms == 100
     assert parse_stream("ethkrw@kline_1m").interval == "1m"
     assert parse_stream("btckrw@kline_7m") is None
+    assert parse_stream("btckrw@kline_1d") is None  # not streamed: read /api/v3/klines
     assert parse_stream("BTCKRW@trade") is None  # Binance's names are lower case
     assert parse_stream("btckrw@depth").group(4) == "md.4.BTCKRW.depth"
 
@@ -179,3 +180,43 @@ def test_a_diff_after_a_gap_waits_for_the_missing_one():
     buffers.add(diff(11, 11, at=10**13))
     [(_, merged)] = buffers.due(at_ms=10**13 + 1000)
     assert (merged["U"], merged["u"]) == (11, 12)
+
+
+def test_tickers_and_candles_of_markets_that_traded_are_sent_every_second(exchange):
+    from decimal import Decimal
+
+    from sandbox.exchange.api import OrderRequest, place_order
+    from sandbox.exchange.tasks import publish_tickers_and_candles
+
+    sell = OrderRequest(
+        side="SELL",
+        type="LIMIT",
+        quantity=Decimal("0.01"),
+        price=Decimal("100000000"),
+        time_in_force="GTC",
+    )
+    place_order(owner_id=exchange.bob.pk, market=exchange.btc, request=sell)
+    place_order(
+        owner_id=exchange.alice.pk,
+        market=exchange.btc,
+        request=OrderRequest(side="BUY", type="MARKET", quantity=Decimal("0.01")),
+    )
+    slug = exchange.offering.slug
+
+    async def scenario():
+        socket = WebsocketCommunicator(
+            application, f"/o/{slug}/stream?streams=btckrw@ticker/btckrw@kline_1m"
+        )
+        await socket.connect()
+        await subscribed(socket)
+        sent = await sync_to_async(publish_tickers_and_candles)()
+        messages = {m["stream"]: m["data"] for m in [await receive(socket), await receive(socket)]}
+        await socket.disconnect()
+        return sent, messages
+
+    sent, messages = run(scenario)
+
+    assert sent == 1  # only BTCKRW traded
+    ticker, candle = messages["btckrw@ticker"], messages["btckrw@kline_1m"]["k"]
+    assert (ticker["e"], ticker["c"], ticker["n"]) == ("24hrTicker", "100000000.00000000", 1)
+    assert (candle["i"], candle["c"], candle["v"]) == ("1m", "100000000.00000000", "0.01000000")
