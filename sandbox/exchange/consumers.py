@@ -22,6 +22,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from sandbox.exchange import listenkeys
+from sandbox.exchange.fanout import fanout
 from sandbox.exchange.streams import Stream, now_ms, parse_stream, user_group
 
 MAX_STREAMS = 200
@@ -61,7 +62,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
         if getattr(self, "flusher", None) is not None:
             self.flusher.cancel()
         for group in getattr(self, "groups_joined", set()):
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await fanout().leave(group, self)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
@@ -98,13 +99,16 @@ class StreamConsumer(AsyncWebsocketConsumer):
                 }
             )
 
-    async def stream_event(self, message: dict) -> None:
-        payload = message["payload"]
-        if payload.get("e") == "depthUpdate":
-            self.depth.add(payload)
+    async def stream_message(self, group: str, message: dict) -> None:
+        """From this process's fan-out (see fanout.py): one of our groups' messages."""
+        if "payload" in message:  # a depth diff, sent with the next merged update
+            self.depth.add(message["payload"])
             return
-        stream = message.get("stream") or _stream_name_of(payload, self.subscribed)
-        await self._deliver(stream, payload)
+        text = message["text"]
+        if self.combined:
+            stream = _stream_name_of(*message["key"], self.subscribed)
+            text = f'{{"stream":"{stream}","data":{text}}}'
+        await self.send(text_data=text)
 
     # --- inside ---------------------------------------------------------------------------------
     def _requested_names(self, route: dict) -> list[str]:
@@ -135,13 +139,13 @@ class StreamConsumer(AsyncWebsocketConsumer):
         group = stream.group(self.offering_id)
         if not any(s.group(self.offering_id) == group for s in self.subscribed.values()):
             self.groups_joined.discard(group)
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await fanout().leave(group, self)
         return None
 
     async def _join(self, group: str) -> None:
         if group not in self.groups_joined:
             self.groups_joined.add(group)
-            await self.channel_layer.group_add(group, self.channel_name)
+            await fanout().join(group, self)
 
     async def _flush_depth_forever(self) -> None:
         while True:
@@ -228,14 +232,12 @@ class DepthBuffers:
             self.pending[symbol] = [e for e in events if e["u"] > floor]
 
 
-def _stream_name_of(payload: dict, subscribed: dict[str, Stream]) -> str | None:
-    kind = {"trade": "trade", "24hrTicker": "ticker", "kline": "kline"}.get(payload.get("e"))
-    symbol = payload.get("s")
+def _stream_name_of(event: str, symbol: str, interval: str, subscribed: dict[str, Stream]) -> str:
+    kind = {"trade": "trade", "24hrTicker": "ticker", "kline": "kline"}.get(event)
     for name, stream in subscribed.items():
-        same_interval = kind != "kline" or stream.interval == payload["k"]["i"]
-        if stream.kind == kind and stream.symbol == symbol and same_interval:
+        if (stream.kind, stream.symbol, stream.interval) == (kind, symbol, interval):
             return name
-    return None
+    return ""
 
 
 @database_sync_to_async

@@ -15,6 +15,7 @@ lastUpdateId, and apply the rest in order.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -74,9 +75,23 @@ def publish_on_commit(group: str, payload: dict) -> None:
 
 
 def publish(group: str, payload: dict) -> None:
+    """Send to every socket in the group. Depth diffs go as data (sockets merge them); other
+    events go as JSON text encoded once here, so a thousand sockets do not encode it again."""
     layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(group, {"type": "stream.event", "payload": payload})
+    if layer is None:
+        return
+    if payload.get("e") == "depthUpdate":
+        message = {"type": "stream.event", "group": group, "payload": payload}
+    else:
+        interval = payload["k"]["i"] if payload.get("e") == "kline" else ""
+        text = json.dumps(payload, separators=(",", ":"))
+        message = {
+            "type": "stream.event",
+            "group": group,
+            "text": text,
+            "key": [payload.get("e"), payload.get("s"), interval],
+        }
+    async_to_sync(layer.group_send)(group, message)
 
 
 def now_ms() -> int:
