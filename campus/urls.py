@@ -14,5 +14,6 @@ urlpatterns = [
     ),
     path("", include("sandbox.exchange.urls")),
     path("", include("sandbox.chain.urls")),
+    path("", include("sandbox.markets.urls")),
     path("", include("courses.urls")),
 ]

@@ -6,3 +6,10 @@ class MarketsConfig(AppConfig):
     name = "sandbox.markets"
     label = "markets"
     verbose_name = _("Simulated markets")
+
+    def ready(self) -> None:
+        # The offering page (courses) links to the leaderboard and controls without importing us.
+        from courses.api import register_offering_links
+        from sandbox.markets.views import markets_offering_links
+
+        register_offering_links(markets_offering_links)
