@@ -1,17 +1,22 @@
 """End-to-end order placement through the signed Binance-shaped HTTP API on PostgreSQL.
 
-    python bench/api.py [--seconds 15] [--rate 500] [--workers 2]
+    python bench/api.py [--seconds 15] [--rate 500] [--workers 2] [--clients 2]
 
 Builds a scratch database (BENCH_DATABASE_URL, default blockcampus_bench on the local server),
 seeds an offering with three markets and traders with API keys, serves the site with uvicorn on
-loopback, and drives it from this process with persistent keep-alive connections:
+loopback, and drives it from --clients load-generator processes (not threads of this one: the
+client's own GIL would otherwise be what is measured) with persistent keep-alive connections:
 
-1. closed loop, 16 clients placing as fast as answers come: the most orders per second;
+1. closed loop, 16 connections placing as fast as answers come: the most orders per second;
 2. open loop at --rate orders per second for --seconds: achieved rate and latency percentiles,
-   measured from each order's scheduled send time (so queueing is counted, not hidden).
+   measured from each order's scheduled send time (so queueing is counted, not hidden). Orders
+   still unsent 5 s after the window are dropped and counted as not achieved.
 
+Each connection rotates over its share of the traders' keys, so that no key passes Binance's
+100 orders per 10 s (which the API enforces); the load is many students, not one.
 Orders are limit orders around a reference price, a quarter of them crossing the spread.
-Prints a machine line, then `name: value unit` lines.
+Prints a machine line, then `name: value unit` lines, including the CPU each side used per
+order (server workers, PostgreSQL, load generator), which says where the time goes.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import multiprocessing
 import os
 import random
 import signal
@@ -49,7 +55,9 @@ STEPS = {  # tick size, lot size of the default markets
     "ETHKRW": (Decimal("100"), Decimal("0.0001")),
     "KUSDKRW": (Decimal("0.1"), Decimal("0.1")),
 }
-TRADERS = 24
+TRADERS = 96
+CONNECTIONS = 16  # closed loop; the open loop uses 24
+GRACE = 5.0  # seconds after the open-loop window in which late orders may still be sent
 
 
 def server_env(database_url: str) -> dict[str, str]:
@@ -143,12 +151,15 @@ def start_server(database_url: str, workers: int) -> subprocess.Popen:
 
 
 class Trader:
-    def __init__(self, key: str, secret: str, seed: int) -> None:
-        self.key, self.secret = key, secret.encode()
+    """One keep-alive connection, placing orders for a rotation of traders' keys."""
+
+    def __init__(self, keys: list[tuple[str, str]], seed: int) -> None:
+        self.keys = [(key, secret.encode()) for key, secret in keys]
+        self.turn = 0
         self.rng = random.Random(seed)
         self.conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
 
-    def order_body(self) -> str:
+    def order_body(self, secret: bytes) -> str:
         symbol = self.rng.choice(list(REFERENCE))
         reference = REFERENCE[symbol]
         side = self.rng.choice(("BUY", "SELL"))
@@ -167,13 +178,14 @@ class Trader:
             "timestamp": int(time.time() * 1000), "recvWindow": 60000,
         }  # fmt: skip
         query = urlencode(params)
-        signature = hmac.new(self.secret, query.encode(), hashlib.sha256).hexdigest()
+        signature = hmac.new(secret, query.encode(), hashlib.sha256).hexdigest()
         return f"{query}&signature={signature}"
 
-    def place(self) -> tuple[float, int]:
-        body = self.order_body()
-        started = time.perf_counter()
-        headers = {"X-MBX-APIKEY": self.key, "Content-Type": "application/x-www-form-urlencoded"}
+    def place(self) -> int:
+        key, secret = self.keys[self.turn % len(self.keys)]
+        self.turn += 1
+        body = self.order_body(secret)
+        headers = {"X-MBX-APIKEY": key, "Content-Type": "application/x-www-form-urlencoded"}
         try:
             self.conn.request("POST", "/api/v3/order", body=body, headers=headers)
             response = self.conn.getresponse()
@@ -181,69 +193,118 @@ class Trader:
         except (OSError, http.client.HTTPException):
             self.conn.close()
             self.conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-            return time.perf_counter() - started, 599
-        if response.status != 200 and response.status != 400:
-            sys.stderr.write(f"bench: HTTP {response.status}: {payload[:200]!r}\n")
-        elif response.status == 400:
+            return 599
+        if response.status == 400:
             code = json.loads(payload).get("code")
             if code not in (-2010,):  # insufficient balance can happen; anything else is a bug
                 sys.stderr.write(f"bench: refused: {payload[:200]!r}\n")
-        return time.perf_counter() - started, response.status
+        elif response.status != 200:
+            sys.stderr.write(f"bench: HTTP {response.status}: {payload[:200]!r}\n")
+        return response.status
 
 
-def closed_loop(traders: list[Trader], seconds: float) -> tuple[int, list[float]]:
-    stop = time.monotonic() + seconds
+def run_threads(traders: list[Trader], loop) -> tuple[list[float], float]:
+    """Run `loop(trader, record)` on a thread per trader; returns the recorded latencies and this
+    process's CPU seconds."""
+    cpu = time.process_time()
     latencies: list[float] = []
     lock = threading.Lock()
 
-    def run(trader: Trader) -> None:
-        mine = []
-        while time.monotonic() < stop:
-            latency, status = trader.place()
-            if status == 200:
-                mine.append(latency)
+    def record(latency: float) -> None:
         with lock:
-            latencies.extend(mine)
+            latencies.append(latency)
 
-    threads = [threading.Thread(target=run, args=(t,)) for t in traders]
+    threads = [threading.Thread(target=loop, args=(t, record)) for t in traders]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return len(latencies), latencies
+    return latencies, time.process_time() - cpu
 
 
-def open_loop(traders: list[Trader], rate: float, seconds: float) -> tuple[int, list[float], float]:
-    """Order n is due at start + n / rate; latency counts from when it was due."""
-    start = time.perf_counter() + 0.2
+def closed_loop(job: tuple) -> tuple[list[float], float]:
+    """A load-generator process: its connections send the next order as each answer arrives."""
+    shares, seconds = job
+    stop = time.monotonic() + seconds
+
+    def loop(trader: Trader, record) -> None:
+        while time.monotonic() < stop:
+            started = time.perf_counter()
+            if trader.place() == 200:
+                record(time.perf_counter() - started)
+
+    return run_threads([Trader(keys, seed) for seed, keys in shares], loop)
+
+
+def open_loop(job: tuple) -> tuple[list[float], float]:
+    """A load-generator process sending orders n = first, first + step, ... of a schedule in
+    which order n is due at start + n / rate; latency counts from when it was due."""
+    shares, start, rate, seconds, first, step = job
     total = int(rate * seconds)
-    next_slot = iter(range(total))
-    slot_lock, result_lock = threading.Lock(), threading.Lock()
-    latencies: list[float] = []
+    schedule = iter(range(first, total, step))
+    slot_lock = threading.Lock()
+    give_up = start + seconds + GRACE
 
-    def run(trader: Trader) -> None:
+    def loop(trader: Trader, record) -> None:
         while True:
             with slot_lock:
-                n = next(next_slot, None)
-            if n is None:
+                n = next(schedule, None)
+            if n is None or time.time() > give_up:
                 return
             due = start + n / rate
-            delay = due - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            _, status = trader.place()
-            finished = time.perf_counter()
-            if status == 200:
-                with result_lock:
-                    latencies.append(finished - due)
+            if due > time.time():
+                time.sleep(due - time.time())
+            if trader.place() == 200:
+                record(time.time() - due)
 
-    threads = [threading.Thread(target=run, args=(t,)) for t in traders]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - start
-    return len(latencies), latencies, elapsed
+    return run_threads([Trader(keys, seed) for seed, keys in shares], loop)
+
+
+def shares(keys: list[tuple[str, str]], connections: int, processes: int) -> list[list]:
+    """The keys dealt to `connections` connections, grouped by load-generator process."""
+    dealt = [(seed, keys[seed::connections]) for seed in range(connections)]
+    return [dealt[p::processes] for p in range(processes)]
+
+
+def drive(pool, jobs: list[tuple], loop) -> tuple[list[float], float]:
+    results = pool.map(loop, jobs)
+    return [x for latencies, _ in results for x in latencies], sum(cpu for _, cpu in results)
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of these processes and of their children that have exited (so
+    PostgreSQL backends that lived for one request count, through the postmaster), from /proc;
+    0 where it cannot be read."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += sum(int(f) for f in fields[11:15])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_pids(server: subprocess.Popen) -> list[int]:
+    found = [server.pid]
+    for path in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(path.read_text().rsplit(")", 1)[1].split()[1]) == server.pid:
+                found.append(int(path.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def postgres_pids() -> list[int]:
+    pids = []
+    for path in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if path.read_text().strip() == "postgres":
+                pids.append(int(path.parent.name))
+        except OSError:
+            continue
+    return pids
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -251,11 +312,30 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
+def measure(pool, server, jobs, loop) -> tuple[list[float], float, dict[str, float]]:
+    """Run a phase; returns latencies, wall seconds and CPU seconds used by each side."""
+    pids = server_pids(server)
+    before = (cpu_seconds(pids), cpu_seconds(postgres_pids()), time.perf_counter())
+    latencies, client_cpu = drive(pool, jobs, loop)
+    cpu = {
+        "server": cpu_seconds(pids) - before[0],
+        "postgres": cpu_seconds(postgres_pids()) - before[1],
+        "client": client_cpu,
+    }
+    return latencies, time.perf_counter() - before[2], cpu
+
+
+def print_cpu(prefix: str, cpu: dict[str, float], orders: int) -> None:
+    for side, seconds in cpu.items():
+        print(f"{prefix}_{side}_cpu_per_order: {seconds / max(orders, 1) * 1000:.2f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--rate", type=float, default=500)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--clients", type=int, default=2, help="load-generator processes")
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
     print(machine_line(), flush=True)
@@ -263,16 +343,26 @@ def main() -> None:
     keys = seed(database_url)
     server = start_server(database_url, args.workers)
     try:
-        traders = [Trader(key, secret, seed=n) for n, (key, secret) in enumerate(keys)]
-        closed_loop(traders[:16], 2)  # warm the engines and connections
-        count, latencies = closed_loop(traders[:16], args.seconds)
-        print(f"api_max_orders_per_s: {count / args.seconds:.0f} orders/s")
-        print(f"api_max_p50_ms: {percentile(latencies, 0.5) * 1000:.1f} ms")
-        count, latencies, elapsed = open_loop(traders, args.rate, args.seconds)
+        with multiprocessing.Pool(args.clients) as pool:
+            closed = [(s, 2) for s in shares(keys, CONNECTIONS, args.clients)]
+            drive(pool, closed, closed_loop)  # warm the engines and connections
+            closed = [(s, args.seconds) for s in shares(keys, CONNECTIONS, args.clients)]
+            latencies, _, cpu = measure(pool, server, closed, closed_loop)
+            print(f"api_max_orders_per_s: {len(latencies) / args.seconds:.0f} orders/s")
+            print(f"api_max_p50_ms: {percentile(latencies, 0.5) * 1000:.1f} ms")
+            print_cpu("api_max", cpu, len(latencies))
+            start = time.time() + 0.5
+            opened = [
+                (s, start, args.rate, args.seconds, n, args.clients)
+                for n, s in enumerate(shares(keys, 24, args.clients))
+            ]
+            latencies, _, cpu = measure(pool, server, opened, open_loop)
+            elapsed = time.time() - start
         print(f"api_offered_orders_per_s: {args.rate:.0f} orders/s")
-        print(f"api_sustained_orders_per_s: {count / elapsed:.0f} orders/s")
+        print(f"api_sustained_orders_per_s: {len(latencies) / elapsed:.0f} orders/s")
         print(f"api_p50_ms: {percentile(latencies, 0.5) * 1000:.1f} ms")
         print(f"api_p99_ms: {percentile(latencies, 0.99) * 1000:.1f} ms")
+        print_cpu("api", cpu, len(latencies))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

@@ -171,6 +171,21 @@ class MatchingEngine:
             raise InvalidOrder(f"restored book is crossed: bid {bid} >= ask {ask}")
         return engine
 
+    def replace(self, order_id: int, open_order: OpenOrder | None) -> None:
+        """Make one order what another writer left it as: ``open_order`` (resting, or a pending
+        stop), or gone if None. No matching happens: the other writer already matched. Queue
+        order stays order_id order, so catching up this way gives the book ``restore`` would."""
+        entry = self._orders.get(order_id) or self._stops.entries.get(order_id)
+        if entry is not None:
+            self.cancel(order_id)
+        if open_order is not None:
+            self._reopen(open_order)
+        self._last_order_id = max(self._last_order_id, order_id)
+
+    def set_last_price(self, price: int | None) -> None:
+        """The last trade price, as another writer's trades left it (stops compare with it)."""
+        self._last_price = price
+
     # -- queries ----------------------------------------------------------------------------
 
     @property

@@ -90,6 +90,13 @@ class Order(models.Model):
     self_trade_prevention_mode = models.CharField(max_length=12, default="EXPIRE_MAKER")
     held = money_field(_("held"), default=0, help_text=_("What the order still has locked."))
     stop_triggered = models.BooleanField(default=False)
+    book_version = models.BigIntegerField(
+        default=0,
+        help_text=_(
+            "The market's book_version when this order last changed: an engine that has seen "
+            "version v catches up by reading the orders with a higher one."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -109,6 +116,7 @@ class Order(models.Model):
                 name="order_open_by_market",
             ),
             models.Index(fields=["owner", "market", "-id"], name="order_owner_market"),
+            models.Index(fields=["market", "book_version"], name="order_book_changes"),
         ]
 
     def __str__(self) -> str:

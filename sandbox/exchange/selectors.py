@@ -19,9 +19,12 @@ from sandbox.wallet.api import Account
 
 
 def market_by_symbol(*, offering_id: int, symbol: str) -> Market:
+    # No ordering: Market's default one would join the offering, course and university tables
+    # for a row the unique (offering, symbol) pair already singles out.
     market = (
         Market.objects.select_related("base", "quote")
         .filter(offering_id=offering_id, symbol=symbol.upper())
+        .order_by()
         .first()
     )
     if market is None:

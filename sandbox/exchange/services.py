@@ -44,16 +44,10 @@ def place_order(*, owner_id: int, market: Market, request: OrderRequest) -> Orde
     request = check_shape(request)
     check_filters(market, request)
     with market_writer(market.pk) as book, transaction.atomic(durable=True):
-        locked = (
-            Market.objects.select_related("base", "quote").select_for_update().get(pk=market.pk)
-        )
+        locked = lock_market(market.pk)
         if locked.status != Market.Status.TRADING:
             raise MarketClosed(locked.symbol)
-        client_id = request.client_order_id or _new_client_order_id()
-        if Order.objects.filter(
-            market=locked, owner_id=owner_id, client_order_id=client_id
-        ).exists():
-            raise duplicate_order()
+        client_id = _client_order_id(locked, owner_id, request)
         units = MarketUnits(locked.tick_size, locked.lot_size)
         engine = engine_for(book, locked)
         accounts = user_accounts(
@@ -61,15 +55,21 @@ def place_order(*, owner_id: int, market: Market, request: OrderRequest) -> Orde
             owner_id=owner_id,
             asset_codes=[locked.base_id, locked.quote_id],
         )
-        order = _new_order_row(locked, owner_id, client_id, request)
+        order = _new_order(locked, owner_id, client_id, request)
+        budget = _plan_hold(order, request, locked, units, accounts, engine)
+        mark_changed(book, locked)  # refusals before this leave the engine as it was
+        order.book_version = locked.book_version
+        order.save()  # held is already what it will lock: a resting order needs no UPDATE
         batch = LedgerBatch(locked.offering_id)
-        budget = _hold(order, request, locked, units, accounts, batch, engine)
+        if order.held:
+            batch.hold(
+                accounts[held_asset(order, locked)], order.held, reference=f"order:{order.pk}"
+            )
         result = engine.submit(_engine_order(order, request, units, budget))
         if result.status == OrderStatus.REJECTED:
             raise OrderRejected(
                 result.reject_reason, code=REJECTION_CODES.get(result.reject_reason, "rejected")
             )
-        mark_changed(book, locked)
         settlement = Settlement(locked, units, batch)
         settlement.track(order)
         settlement.accounts.update({(owner_id, code): a for code, a in accounts.items()})
@@ -81,6 +81,17 @@ def place_order(*, owner_id: int, market: Market, request: OrderRequest) -> Orde
         return order
 
 
+def lock_market(market_id: int) -> Market:
+    """The market row, locked until the transaction ends: the cross-process half of "one writer
+    per market". Only the market row: locking the joined asset rows too would make every market
+    quoted in the same asset (all the KRW ones) wait for each other."""
+    return (
+        Market.objects.select_related("base", "quote")
+        .select_for_update(of=("self",))
+        .get(pk=market_id)
+    )
+
+
 def cancel_order(
     *,
     owner_id: int,
@@ -90,9 +101,7 @@ def cancel_order(
 ) -> Order:
     """Cancel one of the owner's open orders and release its hold. Unknown or closed: -2011."""
     with market_writer(market.pk) as book, transaction.atomic(durable=True):
-        locked = (
-            Market.objects.select_related("base", "quote").select_for_update().get(pk=market.pk)
-        )
+        locked = lock_market(market.pk)
         mine = Order.objects.filter(market=locked, owner_id=owner_id, status__in=OPEN_STATUSES)
         order = (
             mine.filter(pk=order_id)
@@ -110,9 +119,7 @@ def cancel_order(
 def cancel_open_orders(*, owner_id: int, market: Market) -> list[Order]:
     """Cancel every open order the owner has in the market (Binance DELETE openOrders)."""
     with market_writer(market.pk) as book, transaction.atomic(durable=True):
-        locked = (
-            Market.objects.select_related("base", "quote").select_for_update().get(pk=market.pk)
-        )
+        locked = lock_market(market.pk)
         orders = list(
             Order.objects.filter(
                 market=locked, owner_id=owner_id, status__in=OPEN_STATUSES
@@ -148,12 +155,21 @@ def _cancel_locked(book, market: Market, orders: list[Order]) -> None:
     _save_market(market, engine, units)
 
 
-def _new_client_order_id() -> str:
-    return "bc-" + secrets.token_urlsafe(16)[:22]
+def _client_order_id(market: Market, owner_id: int, request: OrderRequest) -> str:
+    """The caller's id, refused if already used in this market; or a fresh one, which needs no
+    look-up (22 random characters; the unique constraint still stands behind it)."""
+    if request.client_order_id is None:
+        return "bc-" + secrets.token_urlsafe(16)[:22]
+    taken = Order.objects.filter(
+        market=market, owner_id=owner_id, client_order_id=request.client_order_id
+    )
+    if taken.exists():  # no race: the caller holds the market's lock
+        raise duplicate_order()
+    return request.client_order_id
 
 
-def _new_order_row(market: Market, owner_id: int, client_id: str, request: OrderRequest) -> Order:
-    order = Order(
+def _new_order(market: Market, owner_id: int, client_id: str, request: OrderRequest) -> Order:
+    return Order(
         market=market,
         owner_id=owner_id,
         client_order_id=client_id,
@@ -166,14 +182,13 @@ def _new_order_row(market: Market, owner_id: int, client_id: str, request: Order
         orig_quote_order_qty=request.quote_order_qty,
         self_trade_prevention_mode=request.self_trade_prevention_mode or "EXPIRE_MAKER",
     )
-    order.save()  # no race on client_order_id: the caller holds the market's lock
-    return order
 
 
-def _hold(
-    order: Order, request: OrderRequest, market: Market, units: MarketUnits, accounts, batch, engine
+def _plan_hold(
+    order: Order, request: OrderRequest, market: Market, units: MarketUnits, accounts, engine
 ) -> int | None:
-    """Lock what a resting order may spend; return the engine's quote budget for a market buy."""
+    """Check what a resting order must lock and set `order.held` to it (a market order holds
+    after matching); return the engine's quote budget for a market buy."""
     account = accounts[held_asset(order, market)]
     if order.type == Order.Type.MARKET:
         if order.side == Order.Side.SELL:
@@ -191,7 +206,6 @@ def _hold(
             f"{account.available.normalize():f} available."
         )
     order.held = amount
-    batch.hold(account, amount, reference=f"order:{order.pk}")
     return None
 
 

@@ -19,14 +19,8 @@ from sandbox.exchange.models import OPEN_STATUSES, Market, Order, Trade
 from sandbox.exchange.units import MarketUnits
 from sandbox.wallet.api import AVAILABLE, LOCKED, Account, Journal, LedgerBatch, Leg, system_account
 
-ORDER_FIELDS = [
-    "status",
-    "executed_qty",
-    "cummulative_quote_qty",
-    "held",
-    "stop_triggered",
-    "updated_at",
-]
+PROGRESS_FIELDS = ("status", "executed_qty", "cummulative_quote_qty", "held", "stop_triggered")
+ORDER_FIELDS = [*PROGRESS_FIELDS, "book_version", "updated_at"]
 
 
 class Settlement:
@@ -35,6 +29,7 @@ class Settlement:
         self.units = units
         self.batch = batch
         self.orders: dict[int, Order] = {}
+        self._as_loaded: dict[int, tuple] = {}
         self.accounts: dict[tuple[int, str], Account] = {}
         self.trades: list[Trade] = []
         self._fee_accounts: dict[str, Account] = {}
@@ -42,13 +37,16 @@ class Settlement:
     # -- loading -----------------------------------------------------------------------------
 
     def track(self, order: Order) -> None:
+        """Settle `order`, saved as it is now: `finish` writes it only if it changes."""
         self.orders[order.pk] = order
+        self._as_loaded[order.pk] = _progress(order)
 
     def load(self, result: SubmitResult) -> None:
         """Fetch, in two queries, every order and account the result touches."""
         ids = set(_order_ids(result)) - set(self.orders)
         if ids:
-            self.orders.update(Order.objects.in_bulk(ids))
+            for order in Order.objects.filter(pk__in=ids):
+                self.track(order)
         owners = {order.owner_id for order in self.orders.values()}
         assets = (self.market.base_id, self.market.quote_id)
         wanted = {(o, a) for o in owners for a in assets}
@@ -161,14 +159,15 @@ class Settlement:
                 account = self.accounts[(order.owner_id, held_asset(order, self.market))]
                 self.batch.release(account, excess, reference=f"order:{order.pk}")
                 order.held -= excess
+        changed = [o for o in self.orders.values() if _progress(o) != self._as_loaded[o.pk]]
         now = timezone.now()
-        for order in self.orders.values():
-            order.updated_at = now
-        if len(self.orders) == 1:  # the common case; bulk_update's CASE costs more than it saves
-            [order] = self.orders.values()
+        for order in changed:  # stamped, so that other processes' engines catch up on them
+            order.updated_at, order.book_version = now, self.market.book_version
+        if len(changed) == 1:  # the common case; bulk_update's CASE costs more than it saves
+            [order] = changed
             Order.objects.filter(pk=order.pk).update(**{f: getattr(order, f) for f in ORDER_FIELDS})
-        else:
-            Order.objects.bulk_update(list(self.orders.values()), ORDER_FIELDS)
+        elif changed:
+            Order.objects.bulk_update(changed, ORDER_FIELDS)
         if self.trades:
             Trade.objects.bulk_create(self.trades)
 
@@ -188,6 +187,10 @@ def required_hold(order: Order, units: MarketUnits) -> Decimal:
 
 def _fee(amount: Decimal, rate: Decimal, quantum: Decimal) -> Decimal:
     return (amount * rate).quantize(quantum, rounding=ROUND_DOWN)
+
+
+def _progress(order: Order) -> tuple:
+    return tuple(getattr(order, name) for name in PROGRESS_FIELDS)
 
 
 def _order_ids(result: SubmitResult):

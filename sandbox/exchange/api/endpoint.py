@@ -28,7 +28,7 @@ from django.views.decorators.csrf import csrf_exempt
 from campus.errors import ServiceError
 from courses.api import Offering
 from sandbox.exchange import selectors
-from sandbox.exchange.api import ratelimit
+from sandbox.exchange.api import dbthreads, ratelimit
 from sandbox.exchange.api.auth import api_key_of, check_timing, verify_signature
 from sandbox.exchange.api.errors import ApiKeyRejected, UnknownOffering, offering_required
 from sandbox.exchange.api.params import Params
@@ -77,6 +77,9 @@ def endpoint(*, security: Security, weight: Weight) -> Callable:
     def decorate(work: Callable[[Call], object]) -> Callable:
         @wraps(work)
         def view(request: HttpRequest, offering_slug: str | None = None) -> HttpResponse:
+            return dbthreads.run(request, lambda: answer(request, offering_slug))
+
+        def answer(request: HttpRequest, offering_slug: str | None) -> HttpResponse:
             call = Call(request=request, now=time.time(), identity=_client_address(request))
             try:
                 call.params = Params.of(request)

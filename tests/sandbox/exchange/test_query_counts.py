@@ -36,7 +36,7 @@ def warm(exchange, django_capture_on_commit_callbacks):
 
 
 def test_resting_limit_order_query_budget(warm, django_assert_max_num_queries):
-    with django_assert_max_num_queries(budget(11, accounts_updated=1)):
+    with django_assert_max_num_queries(budget(9, accounts_updated=1)):
         place_order(owner_id=warm.alice.pk, market=warm.btc, request=limit("BUY", "91000000"))
 
 
@@ -44,7 +44,7 @@ def test_crossing_order_with_one_fill_query_budget(warm, django_assert_max_num_q
     with warm.committed():
         place_order(owner_id=warm.alice.pk, market=warm.btc, request=limit("SELL", "100000000"))
 
-    with django_assert_max_num_queries(budget(15, accounts_updated=6)):
+    with django_assert_max_num_queries(budget(14, accounts_updated=6)):
         order = place_order(
             owner_id=warm.bob.pk, market=warm.btc, request=limit("BUY", "100000000")
         )

@@ -77,6 +77,7 @@ def test_concurrent_processes_keep_the_books_right(market):
     outputs = [finish(p) for p in processes]
 
     assert Trade.objects.count() > 50, outputs
+    assert all("live engine equals the rebuild" in out for out in outputs), outputs
     assert_books_are_right(market)
 
 

@@ -51,7 +51,8 @@ def new_order(call: Call) -> dict:
         return render.order_ack(order, market.symbol)
     if response_type == "RESULT":
         return render.order_result(order, market.symbol)
-    return render.order_full(order, market.symbol, selectors.order_fills(order), market)
+    fills = selectors.order_fills(order) if order.executed_qty else []  # no fills, no look-up
+    return render.order_full(order, market.symbol, fills, market)
 
 
 def _test_order_weight(params: Params) -> int:
