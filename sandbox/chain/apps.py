@@ -10,6 +10,6 @@ class ChainConfig(AppConfig):
     def ready(self) -> None:
         # The offering page (courses) links to the chain pages without importing them.
         from courses.api import register_offering_links
-        from sandbox.chain.views_mychain import chain_offering_links
+        from sandbox.chain.links import chain_offering_links
 
         register_offering_links(chain_offering_links)

@@ -1,0 +1,49 @@
+"""The chain's links on the offering page (courses shows them without importing sandbox)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from campus.api import User
+from courses.api import Offering, OfferingLink, manageable_offerings
+from sandbox.chain.access import is_enrolled
+
+
+def chain_offering_links(user: User, offering: Offering) -> list[OfferingLink]:
+    """My chain, the contract studio and the explorer for the offering's members; "Students'
+    chains" for those who manage it."""
+    if not user.is_authenticated:
+        return []
+    section, links = _("Blockchain"), []
+    if is_enrolled(user.pk, offering.pk):
+        for name, label, description in (
+            (
+                "chain-mine",
+                _("My chain"),
+                _("Your own Ethereum test chain: its RPC URL, funded accounts and snapshots."),
+            ),
+            (
+                "chain-studio",
+                _("Contract studio"),
+                _("Write, compile and deploy Solidity to your chain, and call it."),
+            ),
+            (
+                "chain-explorer",
+                _("Explorer"),
+                _("Blocks, transactions and addresses of your chain, with decoded events."),
+            ),
+        ):
+            links.append(
+                OfferingLink(section, label, reverse(name, args=[offering.slug]), description)
+            )
+    if manageable_offerings(user).filter(pk=offering.pk).exists():
+        links.append(
+            OfferingLink(
+                section,
+                _("Students' chains"),
+                reverse("chain-roster", args=[offering.slug]),
+                _("Every student's chain: reset, fork to inspect, allow cheat methods."),
+            )
+        )
+    return links
