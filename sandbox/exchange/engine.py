@@ -208,6 +208,12 @@ class MatchingEngine:
     def depth(self, limit: int = 100) -> BookDepth:
         return BookDepth(self._bids.depth(limit), self._asks.depth(limit))
 
+    def level_quantity(self, side: str, price: int) -> int:
+        """Lots resting at one price on one side (0 when the level is empty)."""
+        book = self._bids if side == Side.BUY else self._asks
+        level = book.levels.get(price * book.sign)
+        return level.quantity if level is not None else 0
+
     def get_order(self, order_id: int) -> OpenOrder | None:
         entry = self._orders.get(order_id) or self._stops.entries.get(order_id)
         return None if entry is None else _open_order(entry)

@@ -11,6 +11,7 @@ import secrets
 
 from django.db import transaction
 
+from sandbox.exchange.announce import announce
 from sandbox.exchange.engine import (
     MAKER_WOULD_TAKE,
     STOP_WOULD_TRIGGER,
@@ -78,6 +79,7 @@ def place_order(*, owner_id: int, market: Market, request: OrderRequest) -> Orde
         settlement.finish()
         _commit_ledger(batch)
         _save_market(locked, engine, units)
+        announce(locked, settlement, batch, engine, units, placed=order)
         return order
 
 
@@ -153,6 +155,7 @@ def _cancel_locked(book, market: Market, orders: list[Order]) -> None:
     settlement.finish()
     _commit_ledger(batch)
     _save_market(market, engine, units)
+    announce(market, settlement, batch, engine, units)
 
 
 def _client_order_id(market: Market, owner_id: int, request: OrderRequest) -> str:

@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from sandbox.exchange import selectors
-from sandbox.exchange.api.render import amount, percent
+from sandbox.exchange.formats import amount, percent
 from sandbox.exchange.models import Market, Trade
 from sandbox.exchange.selectors import KLINE_INTERVALS, epoch_ms, from_epoch_ms
 from sandbox.exchange.streams import now_ms

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, connection
-from django.db.models import F
 
 from campus.errors import ServiceError
 from sandbox.wallet.models import ZERO, Account, Journal, Posting
@@ -53,10 +52,12 @@ class _PendingJournal:
 
 @dataclass
 class LedgerBatch:
-    """Journals to write together. `add` checks each journal balances; `commit` writes them all."""
+    """Journals to write together. `add` checks each journal balances; `commit` writes them all
+    and leaves in `balances` each changed account's (available, locked) as the database has it."""
 
     offering_id: int
     journals: list[_PendingJournal] = field(default_factory=list)
+    balances: dict[int, tuple[Decimal, Decimal]] = field(default_factory=dict)
 
     def add(self, kind: str, legs: list[Leg], *, reference: str = "", memo: str = "") -> None:
         legs = [leg for leg in legs if leg.amount != 0]
@@ -108,7 +109,7 @@ class LedgerBatch:
                 for leg in pending.legs
             ]
         )
-        _apply_net_changes(self.journals)
+        self.balances.update(_apply_net_changes(self.journals))
         self.journals = []
         return journals
 
@@ -127,7 +128,8 @@ def _check_balanced(legs: list[Leg]) -> None:
         raise UnbalancedJournal(f"legs do not sum to zero: {unbalanced}")
 
 
-def _apply_net_changes(journals: list[_PendingJournal]) -> None:
+def _apply_net_changes(journals: list[_PendingJournal]) -> dict[int, tuple[Decimal, Decimal]]:
+    """Add each account's net change; returns {account id: (available, locked)} after it."""
     net: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for pending in journals:
         for leg in pending.legs:
@@ -138,19 +140,18 @@ def _apply_net_changes(journals: list[_PendingJournal]) -> None:
         if any(net[pk].values())
     }
     try:
-        if connection.vendor == "postgresql" and len(changes) > 1:
-            _add_many_in_database(changes)
-        else:
-            add = _add_in_database if connection.vendor == "postgresql" else _add_in_python
-            for account_pk, deltas in changes.items():
-                add(account_pk, deltas)
+        if connection.vendor == "postgresql":
+            if len(changes) == 1:
+                return _add_one_in_database(*next(iter(changes.items())))
+            return _add_many_in_database(changes) if changes else {}
+        return {pk: _add_in_python(pk, deltas) for pk, deltas in changes.items()}
     except IntegrityError as error:  # the caller's transaction is rolled back by its atomic()
         if "account_never_negative" in str(error):
             raise InsufficientBalance() from None
         raise
 
 
-def _add_many_in_database(changes: dict[int, dict[str, Decimal]]) -> None:
+def _add_many_in_database(changes: dict[int, dict[str, Decimal]]) -> dict:
     """Two statements for any number of accounts: lock the rows in primary-key order (so
     concurrent transactions cannot deadlock), then add every delta in one UPDATE. NO KEY UPDATE
     is the lock an UPDATE of non-key columns takes; it does not block foreign-key checks."""
@@ -166,22 +167,27 @@ def _add_many_in_database(changes: dict[int, dict[str, Decimal]]) -> None:
         cursor.execute(
             f"UPDATE {table} AS a SET available = a.available + d.available, "  # noqa: S608
             f"locked = a.locked + d.locked FROM (VALUES {values}) AS d(id, available, locked) "
-            "WHERE a.id = d.id",
+            "WHERE a.id = d.id RETURNING a.id, a.available, a.locked",
             [value for row in rows for value in row],
         )
+        return {pk: (available, locked) for pk, available, locked in cursor.fetchall()}
 
 
-def _add_in_database(account_pk: int, changes: dict[str, Decimal]) -> None:
-    """PostgreSQL adds exact NUMERICs in place, under the row lock the UPDATE takes."""
-    Account.objects.filter(pk=account_pk).update(
-        **{bucket: F(bucket) + delta for bucket, delta in changes.items()}
-    )
+def _add_one_in_database(account_pk: int, deltas: dict[str, Decimal]) -> dict:
+    """One account: one UPDATE, which takes the row's lock itself (no lock order to keep)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Account._meta.db_table} SET available = available + %s::numeric, "  # noqa: S608
+            "locked = locked + %s::numeric WHERE id = %s RETURNING available, locked",
+            [deltas.get("available", ZERO), deltas.get("locked", ZERO), account_pk],
+        )
+        return {account_pk: cursor.fetchone()}
 
 
-def _add_in_python(account_pk: int, changes: dict[str, Decimal]) -> None:
+def _add_in_python(account_pk: int, changes: dict[str, Decimal]) -> tuple[Decimal, Decimal]:
     """SQLite would add in floating point, so add exact Decimals here and write the results.
     Safe because SQLite transactions here begin IMMEDIATE (settings), serialising writers."""
-    current = Account.objects.filter(pk=account_pk).values(*changes).get()
-    Account.objects.filter(pk=account_pk).update(
-        **{bucket: current[bucket] + delta for bucket, delta in changes.items()}
-    )
+    current = Account.objects.filter(pk=account_pk).values("available", "locked").get()
+    after = {bucket: current[bucket] + changes.get(bucket, ZERO) for bucket in current}
+    Account.objects.filter(pk=account_pk).update(**{bucket: after[bucket] for bucket in changes})
+    return after["available"], after["locked"]

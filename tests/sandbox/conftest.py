@@ -3,6 +3,15 @@ import pytest
 from sandbox.wallet.assets import ensure_standard_assets
 
 
+@pytest.fixture(autouse=True)
+def _fresh_engines():
+    """Each test starts from a fresh database, where ids and book versions start over: this
+    process's cached matching engines belong to the last test's database, so drop them."""
+    from sandbox.exchange.engines import forget_all
+
+    forget_all()
+
+
 @pytest.fixture
 def assets(db):
     ensure_standard_assets()

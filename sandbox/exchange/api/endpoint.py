@@ -41,6 +41,7 @@ class Security(Enum):
     NONE = "NONE"  # no offering needed (ping, time)
     MARKET_DATA = "MARKET_DATA"  # public, but per offering
     SIGNED = "SIGNED"  # TRADE and USER_DATA
+    USER_STREAM = "USER_STREAM"  # the API key, no signature (listen keys)
 
 
 @dataclass
@@ -131,12 +132,14 @@ def _admit(call: Call, security: Security, offering_slug: str | None) -> None:
             call.identity = f"key:{call.api_key.pk}"
         return
     api_key = api_key_of(call.request, required=True)
-    verify_signature(call.request, call.params, api_key)  # first: only the key's holder learns more
+    if security is Security.SIGNED:  # first: only the key's holder learns more
+        verify_signature(call.request, call.params, api_key)
     if path_offering is not None and api_key.offering_id != path_offering.pk:
         raise ApiKeyRejected(
             f"This key belongs to another offering; use /o/{api_key.offering.slug}/api/ or /api/."
         )
-    check_timing(call.params, call.now_ms)
+    if security is Security.SIGNED:
+        check_timing(call.params, call.now_ms)
     call.api_key, call.offering, call.identity = api_key, api_key.offering, f"key:{api_key.pk}"
 
 

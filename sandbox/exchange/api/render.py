@@ -3,23 +3,14 @@ strings with eight places ("0.01000000"), times as Unix milliseconds."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
-
 from django.utils import timezone
 
 from sandbox.exchange.filters import STOP_TYPES, STP_MODES
+from sandbox.exchange.formats import amount, percent  # noqa: F401 - re-exported for the views
 from sandbox.exchange.models import Market, Order, Trade
 from sandbox.exchange.selectors import Kline, epoch_ms
-from sandbox.wallet.models import MONEY_PLACES
 
-EIGHT_PLACES = Decimal(1).scaleb(-MONEY_PLACES)
 ORDER_TYPES = ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"]
-
-
-def amount(value: Decimal | None) -> str:
-    if value is None:
-        return "0.00000000"
-    return f"{value.quantize(EIGHT_PLACES, rounding=ROUND_HALF_EVEN):f}"
 
 
 def now_ms() -> int:
@@ -230,9 +221,3 @@ def symbol_filters(market: Market) -> list[dict]:
             "avgPriceMins": 5,
         },
     ]
-
-
-def percent(change: Decimal, base: Decimal | None) -> str:
-    if not base:
-        return "0.000"
-    return f"{(change * 100 / base).quantize(Decimal('0.001'), rounding=ROUND_HALF_EVEN):f}"

@@ -5,7 +5,7 @@ Binance client library works unmodified with either base URL."""
 from django.urls import path
 
 from sandbox.exchange.api.endpoint import methods
-from sandbox.exchange.api.views import account, general, market, trading
+from sandbox.exchange.api.views import account, general, market, trading, userdatastream
 
 app_name = "binance"
 
@@ -35,4 +35,13 @@ urlpatterns = [
     path("v3/allOrders", methods(GET=trading.all_orders), name="all-orders"),
     path("v3/account", methods(GET=account.account), name="account"),
     path("v3/myTrades", methods(GET=account.my_trades), name="my-trades"),
+    path(
+        "v3/userDataStream",
+        methods(
+            POST=userdatastream.open_stream,
+            PUT=userdatastream.keep_alive,
+            DELETE=userdatastream.close_stream,
+        ),
+        name="user-data-stream",
+    ),
 ]

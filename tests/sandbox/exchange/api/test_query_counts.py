@@ -38,7 +38,7 @@ def test_crossing_order_through_the_api_query_budget(
 
     # as resting, plus the maker and the counterparties' and fee accounts, the orders' and
     # trade's writes, the balances' lock, and the fills for the answer
-    with django_assert_max_num_queries(on_postgres(17, sqlite_extra=9)):
+    with django_assert_max_num_queries(on_postgres(17, sqlite_extra=10)):
         response = warm.bob.post("order", **limit_order(side="BUY", price="100000000"))
 
     assert response.json()["status"] == "FILLED"

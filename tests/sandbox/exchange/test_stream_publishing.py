@@ -1,0 +1,162 @@
+"""What the exchange's changes send on the streams: trades, depth diffs a client can sync a book
+from (Binance's documented procedure), and the user data stream reached with a listen key."""
+
+import asyncio
+import json
+from decimal import Decimal
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from campus.asgi import application
+from sandbox.exchange.api import OrderRequest, cancel_order, place_order
+from sandbox.exchange.apikeys import create_api_key
+from tests.factories import EnrollmentFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def limit(side: str, quantity: str, price: str) -> OrderRequest:
+    return OrderRequest(
+        side=side,
+        type="LIMIT",
+        quantity=Decimal(quantity),
+        price=Decimal(price),
+        time_in_force="GTC",
+    )
+
+
+def rest_depth(slug: str) -> dict:
+    return Client().get(f"/o/{slug}/api/v3/depth", {"symbol": "BTCKRW", "limit": 1000}).json()
+
+
+async def listen(path: str):
+    socket = WebsocketCommunicator(application, path)
+    connected, _ = await socket.connect()
+    assert connected
+    await asyncio.sleep(0.2)  # Redis confirms a subscription asynchronously
+    return socket
+
+
+async def drain(socket, seconds: float = 1.5) -> list[dict]:
+    """Everything the socket is sent for `seconds` (receive_from's own timeout would stop the
+    application, so wait with receive_nothing)."""
+    messages = []
+    deadline = asyncio.get_running_loop().time() + seconds
+    while asyncio.get_running_loop().time() < deadline:
+        if not await socket.receive_nothing(timeout=0.05, interval=0.01):
+            messages.append(json.loads(await socket.receive_from()))
+    return messages
+
+
+def test_a_trade_is_sent_on_the_trade_stream_after_it_commits(exchange):
+    slug = exchange.offering.slug
+    place = sync_to_async(place_order)
+
+    async def scenario():
+        socket = await listen(f"/o/{slug}/ws/btckrw@trade")
+        await place(
+            owner_id=exchange.bob.pk,
+            market=exchange.btc,
+            request=limit("SELL", "0.01", "100000000"),
+        )
+        await place(
+            owner_id=exchange.alice.pk,
+            market=exchange.btc,
+            request=limit("BUY", "0.004", "100000000"),
+        )
+        messages = await drain(socket, 1.0)
+        await socket.disconnect()
+        return messages
+
+    [trade] = async_to_sync(scenario)()
+
+    assert (trade["e"], trade["s"], trade["p"], trade["q"]) == (
+        "trade",
+        "BTCKRW",
+        "100000000.00000000",
+        "0.00400000",
+    )
+    assert trade["m"] is False  # the buyer took the seller's resting order
+
+
+def test_a_client_that_connects_mid_stream_rebuilds_the_exact_book(exchange):
+    slug, btc = exchange.offering.slug, exchange.btc
+    alice, bob = exchange.alice.pk, exchange.bob.pk
+    place, cancel = sync_to_async(place_order), sync_to_async(cancel_order)
+
+    async def scenario():
+        # the book has a history before the client arrives
+        for price in ("101000000", "102000000", "103000000"):
+            await place(owner_id=bob, market=btc, request=limit("SELL", "0.005", price))
+        socket = await listen(f"/o/{slug}/ws/btckrw@depth@100ms")
+        # Binance's procedure: open the stream, buffer it, then take a snapshot
+        await place(owner_id=alice, market=btc, request=limit("BUY", "0.01", "99000000"))
+        snapshot = await sync_to_async(rest_depth)(slug)
+        first = await place(owner_id=alice, market=btc, request=limit("BUY", "0.002", "98000000"))
+        await place(
+            owner_id=alice, market=btc, request=limit("BUY", "0.007", "102000000")
+        )  # crosses
+        await cancel(owner_id=alice, market=btc, order_id=first.pk)
+        await place(owner_id=bob, market=btc, request=limit("SELL", "0.003", "104000000"))
+        events = await drain(socket)
+        await socket.disconnect()
+        return snapshot, events
+
+    snapshot, events = async_to_sync(scenario)()
+    final = rest_depth(slug)
+
+    book = {"bids": dict(snapshot["bids"]), "asks": dict(snapshot["asks"])}
+    last = snapshot["lastUpdateId"]
+    applied = [e for e in events if e["u"] > last]
+    assert applied and applied[0]["U"] <= last + 1 <= applied[0]["u"]
+    for event in applied:
+        assert event["U"] == last + 1 or event is applied[0]  # an unbroken sequence
+        for side, levels in (("bids", event["b"]), ("asks", event["a"])):
+            for price, quantity in levels:
+                if Decimal(quantity) == 0:
+                    book[side].pop(price, None)
+                else:
+                    book[side][price] = quantity
+        last = event["u"]
+    assert last == final["lastUpdateId"]
+    assert book == {"bids": dict(final["bids"]), "asks": dict(final["asks"])}
+
+
+def test_the_user_data_stream_reports_orders_and_balances_by_listen_key(exchange):
+    EnrollmentFactory(offering=exchange.offering, user=exchange.alice)
+    api_key, _ = create_api_key(user_id=exchange.alice.pk, offering_id=exchange.offering.pk)
+    client, headers = Client(), {"HTTP_X_MBX_APIKEY": api_key.key}
+    key = client.post("/api/v3/userDataStream", **headers).json()["listenKey"]
+    place = sync_to_async(place_order)
+
+    async def scenario():
+        socket = await listen(f"/ws/{key}")
+        await place(
+            owner_id=exchange.bob.pk,
+            market=exchange.btc,
+            request=limit("SELL", "0.01", "100000000"),
+        )
+        await place(
+            owner_id=exchange.alice.pk,
+            market=exchange.btc,
+            request=limit("BUY", "0.004", "100000000"),
+        )
+        messages = await drain(socket, 1.0)
+        await socket.disconnect()
+        return messages
+
+    messages = async_to_sync(scenario)()
+
+    reports = [m for m in messages if m["e"] == "executionReport"]
+    assert [(r["x"], r["X"]) for r in reports] == [("NEW", "FILLED"), ("TRADE", "FILLED")]
+    assert reports[1]["l"] == "0.00400000" and reports[1]["L"] == "100000000.00000000"
+    [position] = [m for m in messages if m["e"] == "outboundAccountPosition"]
+    balances = {b["a"]: b["f"] for b in position["B"]}
+    assert balances["KRW"] == "9600000.00000000"  # 10,000,000 less 400,000
+    assert client.put(f"/api/v3/userDataStream?listenKey={key}", **headers).json() == {}
+    assert client.delete(f"/api/v3/userDataStream?listenKey={key}", **headers).json() == {}
+    refused = client.put(f"/api/v3/userDataStream?listenKey={key}", **headers)
+    assert refused.status_code == 400 and refused.json()["code"] == -1125
