@@ -156,7 +156,12 @@ CHAIN_IDLE_SECONDS = env.int("CHAIN_IDLE_SECONDS", default=900)
 CHAIN_START_WAIT_SECONDS = env.float("CHAIN_START_WAIT_SECONDS", default=20.0)
 
 # --- Demo campus: each app seeds its own part, in this order ---------------------------------
-DEMO_SEEDERS = ["campus.demo.seed", "courses.demo.seed", "sandbox.demo.seed"]
+DEMO_SEEDERS = [
+    "campus.demo.seed",
+    "courses.demo.seed",
+    "sandbox.demo.seed",
+    "sandbox.markets.demo.seed",
+]
 
 # --- People ------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "campus.User"
@@ -184,7 +189,10 @@ USE_TZ = True
 
 # --- Static files ------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/lightweight-charts", BASE_DIR / "node_modules" / "lightweight-charts" / "dist"),
+]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

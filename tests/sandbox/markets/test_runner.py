@@ -186,3 +186,19 @@ def test_a_scenario_needs_the_markets_it_drives(assets):
         start_scenario(offering_id=OfferingFactory().pk, scenario="flash-crash", started_by_id=None)
 
     assert refused.value.code == "missing_market"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "scenario", ["calm-markets", "stablecoin-depeg", "exchange-run", "flash-crash"]
+)
+def test_every_shipped_scenarios_bots_trade_from_the_first_ticks(exchange, scenario):
+    run = start_scenario(
+        offering_id=exchange.offering.pk, scenario=scenario, started_by_id=None, seed=11
+    )
+
+    reports = drive(run, 3)
+
+    assert sum(r.placed for r in reports) > 10
+    assert sum(r.refused for r in reports) == 0  # sizes and prices pass every market's filters
+    ledger_is_whole()
