@@ -46,18 +46,23 @@ def announce(
     placed: Order | None = None,
 ) -> None:
     offering, symbol = market.offering_id, market.symbol
-    for trade in settlement.trades:
-        publish_on_commit(market_group(offering, symbol, "trade"), trade_event(symbol, trade))
+    messages = [
+        (market_group(offering, symbol, "trade"), trade_event(symbol, trade))
+        for trade in settlement.trades
+    ]
     bids, asks = _touched_levels(settlement, engine, units)
     version = market.book_version
-    publish_on_commit(
-        market_group(offering, symbol, "depth"), depth_event(symbol, version, version, bids, asks)
+    messages.append(
+        (market_group(offering, symbol, "depth"), depth_event(symbol, version, version, bids, asks))
     )
     for order in settlement.orders.values():
-        for report in _execution_reports(market, order, settlement.trades, placed):
-            publish_on_commit(user_group(offering_id=offering, owner_id=order.owner_id), report)
+        group = user_group(offering_id=offering, owner_id=order.owner_id)
+        messages += [
+            (group, r) for r in _execution_reports(market, order, settlement.trades, placed)
+        ]
     for owner, position in _positions(settlement, batch).items():
-        publish_on_commit(user_group(offering_id=offering, owner_id=owner), position)
+        messages.append((user_group(offering_id=offering, owner_id=owner), position))
+    publish_on_commit(messages)
 
 
 def _touched_levels(settlement, engine, units) -> tuple[list, list]:

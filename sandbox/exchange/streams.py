@@ -15,8 +15,10 @@ lastUpdateId, and apply the rest in order.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import threading
 import time
 from dataclasses import dataclass
 
@@ -69,29 +71,52 @@ def market_group(offering_id: int, symbol: str, kind: str) -> str:
     return f"md.{offering_id}.{symbol}.{kind}"
 
 
-def publish_on_commit(group: str, payload: dict) -> None:
-    """Send `payload` to the group's sockets once the current transaction commits."""
-    transaction.on_commit(lambda: publish(group, payload))
+def publish_on_commit(messages: list[tuple[str, dict]]) -> None:
+    """Send each (group, payload) once the current transaction commits, all in one hop to the
+    channel layer (nothing is sent if it rolls back)."""
+    if messages:
+        transaction.on_commit(lambda: publish_many(messages))
 
 
 def publish(group: str, payload: dict) -> None:
-    """Send to every socket in the group. Depth diffs go as data (sockets merge them); other
-    events go as JSON text encoded once here, so a thousand sockets do not encode it again."""
+    publish_many([(group, payload)])
+
+
+def publish_many(messages: list[tuple[str, dict]]) -> None:
+    """Depth diffs go as data (sockets merge them); other events go as JSON text encoded once
+    here, so a thousand sockets do not encode it again."""
     layer = get_channel_layer()
     if layer is None:
         return
+    send = async_to_sync(_send_all)
+    prepared = [(group, _message(group, p)) for group, p in messages]
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # plain synchronous code: the usual case
+        send(layer, prepared)
+        return
+    # Synchronous code under a running event loop (a sync helper called from async code, a test
+    # driving a browser): async_to_sync cannot run here, so send from a thread of its own.
+    worker = threading.Thread(target=send, args=(layer, prepared))
+    worker.start()
+    worker.join()
+
+
+async def _send_all(layer, messages: list[tuple[str, dict]]) -> None:
+    for group, message in messages:  # in order: a socket sees a market's events as they happened
+        await layer.group_send(group, message)
+
+
+def _message(group: str, payload: dict) -> dict:
     if payload.get("e") == "depthUpdate":
-        message = {"type": "stream.event", "group": group, "payload": payload}
-    else:
-        interval = payload["k"]["i"] if payload.get("e") == "kline" else ""
-        text = json.dumps(payload, separators=(",", ":"))
-        message = {
-            "type": "stream.event",
-            "group": group,
-            "text": text,
-            "key": [payload.get("e"), payload.get("s"), interval],
-        }
-    async_to_sync(layer.group_send)(group, message)
+        return {"type": "stream.event", "group": group, "payload": payload}
+    interval = payload["k"]["i"] if payload.get("e") == "kline" else ""
+    return {
+        "type": "stream.event",
+        "group": group,
+        "text": json.dumps(payload, separators=(",", ":")),
+        "key": [payload.get("e"), payload.get("s"), interval],
+    }
 
 
 def now_ms() -> int:

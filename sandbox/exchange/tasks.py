@@ -5,7 +5,7 @@ from datetime import timedelta
 from celery import shared_task
 
 from sandbox.exchange.stream_events import kline_event, recently_traded, ticker_event
-from sandbox.exchange.streams import STREAMED_KLINE_INTERVALS, market_group, now_ms, publish
+from sandbox.exchange.streams import STREAMED_KLINE_INTERVALS, market_group, now_ms, publish_many
 
 # A market that traded in this window gets its ticker and candles sent (a little over the beat
 # period, so a beat that runs late misses nothing).
@@ -16,12 +16,12 @@ RECENT = timedelta(seconds=2)
 def publish_tickers_and_candles() -> int:
     at = now_ms()
     markets = recently_traded(None, within=RECENT)
+    messages = []
     for market in markets:
-        publish(
-            market_group(market.offering_id, market.symbol, "ticker"),
-            ticker_event(market, at_ms=at),
-        )
+        group = market_group(market.offering_id, market.symbol, "ticker")
+        messages.append((group, ticker_event(market, at_ms=at)))
         for interval in STREAMED_KLINE_INTERVALS:
             group = market_group(market.offering_id, market.symbol, f"kline.{interval}")
-            publish(group, kline_event(market, interval, at_ms=at))
+            messages.append((group, kline_event(market, interval, at_ms=at)))
+    publish_many(messages)
     return len(markets)
