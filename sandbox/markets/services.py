@@ -10,11 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campus.errors import ServiceError
-from sandbox.exchange.api import ExchangeError, market_by_symbol, set_market_status
+from courses.api import Enrollment
+from sandbox.exchange.api import ExchangeError, Market, market_by_symbol, set_market_status
 from sandbox.markets.catalogue import shipped_scenarios
 from sandbox.markets.house import house_bot_user, withdraw_quotes
 from sandbox.markets.models import ScenarioRun
 from sandbox.markets.scenario import load_scenario
+from sandbox.wallet.api import reset_wallet
 
 MAX_SPEED = 100.0
 
@@ -117,3 +119,23 @@ def _market(offering_id: int, symbol: str):
             "missing_market",
             _("This offering has no %s market, which the scenario needs.") % symbol,
         ) from None
+
+
+def reset_cohort_wallets(*, offering_id: int) -> tuple[int, list[str]]:
+    """Every active student's wallet back to the starting grant: their open orders in the
+    offering's markets are cancelled (holds released), then each wallet is reset in its own
+    transaction. Returns how many were reset and, per student who could not be, why (an order
+    placed in between, say); nobody is left half reset."""
+    markets = list(Market.objects.filter(offering_id=offering_id).order_by("pk"))
+    students = Enrollment.objects.filter(
+        offering_id=offering_id, is_active=True, role=Enrollment.Role.STUDENT
+    ).select_related("user")
+    done, problems = 0, []
+    for enrollment in students:
+        for market in markets:
+            withdraw_quotes(owner_id=enrollment.user_id, market=market)
+        try:
+            done += reset_wallet(offering_id=offering_id, owner_id=enrollment.user_id)
+        except ServiceError as error:
+            problems.append(f"{enrollment.user}: {error.message}")
+    return done, problems

@@ -18,6 +18,7 @@ urlpatterns = [
         views_runs.resume_market,
         name="markets-resume-trading",
     ),
+    path(f"{CONTROL}reset-wallets/", views_runs.reset_wallets, name="markets-reset-wallets"),
     path(
         "offerings/<slug:slug>/leaderboard/",
         views_leaderboard.leaderboard,

@@ -132,6 +132,7 @@ def render_control(
     competition_form: CompetitionForm | None = None,
     competition_error: str = "",
     confirming_stop: ScenarioRun | None = None,
+    confirming_reset: bool = False,
     status: int = 200,
 ) -> HttpResponse:
     now = timezone.now()
@@ -140,6 +141,7 @@ def render_control(
     shown_run = run or (runs[0] if runs else None)
     context = {
         "offering": offering,
+        "confirming_reset": confirming_reset,
         "run": run,
         "clock": selectors.run_clock(run, now) if run else None,
         "speed_form": SpeedForm(initial={"speed": run.speed}) if run else None,

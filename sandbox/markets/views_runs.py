@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -24,12 +25,15 @@ from sandbox.markets.forms import SpeedForm
 from sandbox.markets.models import ScenarioRun
 from sandbox.markets.services import (
     pause_run,
+    reset_cohort_wallets,
     resume_run,
     set_market_trading,
     set_speed,
     stop_run,
 )
 from sandbox.markets.views import control_url, render_control
+
+MAX_PROBLEMS_SHOWN = 10
 
 
 @never_cache
@@ -106,6 +110,29 @@ def _market_status(request: HttpRequest, slug: str, symbol: str, *, trading: boo
     else:
         done = _("%s trades again.") if trading else _("%s is halted: no orders are accepted.")
         messages.success(request, done % symbol)
+    return redirect(control_url(offering) + "#markets-title")
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def reset_wallets(request: HttpRequest, slug: str) -> HttpResponse:
+    """GET asks for confirmation; POST puts every student's wallet back to the starting grant."""
+    offering = managed_offering_or_404(request, slug)
+    if request.method == "GET":
+        return render_control(request, offering, confirming_reset=True)
+    done, problems = reset_cohort_wallets(offering_id=offering.pk)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d wallet is back to the starting grant.",
+            "%(count)d wallets are back to the starting grant.",
+            done,
+        )
+        % {"count": done},
+    )
+    for problem in problems[:MAX_PROBLEMS_SHOWN]:
+        messages.error(request, problem)
     return redirect(control_url(offering) + "#markets-title")
 
 

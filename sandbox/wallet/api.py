@@ -2,6 +2,7 @@
 
 from sandbox.wallet.ledger import AVAILABLE, LOCKED, InsufficientBalance, LedgerBatch, Leg
 from sandbox.wallet.models import Account, Asset, Journal, Posting, Wallet, money_field
+from sandbox.wallet.resets import reset_wallet
 from sandbox.wallet.services import (
     open_funded_wallet,
     open_wallet,
@@ -24,6 +25,7 @@ __all__ = [
     "money_field",
     "open_funded_wallet",
     "open_wallet",
+    "reset_wallet",
     "starting_grant",
     "system_account",
     "user_accounts",
