@@ -121,7 +121,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
 
     async def _subscribe(self, name: str) -> str | None:
         stream = parse_stream(name)
-        if stream is None or stream.symbol not in self.symbols:
+        if stream is None or (stream.symbol not in self.symbols and stream.kind != "announcements"):
             return f"Invalid request: unknown stream {name}."
         if len(self.subscribed) >= MAX_STREAMS and name not in self.subscribed:
             return f"Invalid request: at most {MAX_STREAMS} streams per connection."
@@ -233,7 +233,7 @@ class DepthBuffers:
 
 
 def _stream_name_of(event: str, symbol: str, interval: str, subscribed: dict[str, Stream]) -> str:
-    kind = {"trade": "trade", "24hrTicker": "ticker", "kline": "kline"}.get(event)
+    kind = {"trade": "trade", "24hrTicker": "ticker", "kline": "kline"}.get(event, event)
     for name, stream in subscribed.items():
         if (stream.kind, stream.symbol, stream.interval) == (kind, symbol, interval):
             return name

@@ -29,6 +29,7 @@ from django.db import transaction
 # Candles streamed every second. Longer ones would mean aggregating hours of trades each second;
 # a client builds them from these (or reads /api/v3/klines).
 STREAMED_KLINE_INTERVALS = ("1m", "3m", "5m", "15m")
+ANNOUNCEMENTS = "announcements"
 STREAM = re.compile(
     r"^(?P<symbol>[a-z0-9]{2,20})@(?:(?P<kind>trade|ticker)"
     r"|depth(?P<speed>@100ms|@1000ms)?|kline_(?P<interval>[0-9]+[smhdwM]))$"
@@ -44,12 +45,17 @@ class Stream:
     every_ms: int = 0  # depth: how often diffs are sent
 
     def group(self, offering_id: int) -> str:
+        if self.kind == ANNOUNCEMENTS:
+            return announcements_group(offering_id)
         suffix = f"kline.{self.interval}" if self.kind == "kline" else self.kind
         return f"md.{offering_id}.{self.symbol}.{suffix}"
 
 
 def parse_stream(name: str) -> Stream | None:
-    """A stream name as Binance spells it, or None if it is not one we serve."""
+    """A stream name as Binance spells it, or None if it is not one we serve. One of our own:
+    `announcements`, the offering's market news from running scenarios."""
+    if name == ANNOUNCEMENTS:
+        return Stream(name, "", ANNOUNCEMENTS)
     match = STREAM.match(name)
     if match is None:
         return None
@@ -65,6 +71,10 @@ def parse_stream(name: str) -> Stream | None:
 
 def user_group(*, offering_id: int, owner_id: int) -> str:
     return f"ud.{offering_id}.{owner_id}"
+
+
+def announcements_group(offering_id: int) -> str:
+    return f"md.{offering_id}.announcements"
 
 
 def market_group(offering_id: int, symbol: str, kind: str) -> str:

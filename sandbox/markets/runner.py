@@ -28,6 +28,7 @@ from sandbox.exchange.api import (
     place_order,
     set_market_status,
 )
+from sandbox.exchange.streams import announcements_group, now_ms, publish_on_commit
 from sandbox.markets.bots import CancelAll, Holdings, MarketView, Place, decide
 from sandbox.markets.house import house_bot_user, house_funding, withdraw_quotes
 from sandbox.markets.models import Announcement, ScenarioRun
@@ -123,9 +124,11 @@ def _apply_event(run: ScenarioRun, scenario: Scenario, event: Event, state: dict
         run.withdrawals_halted = event.withdrawals == "halted"
         ScenarioRun.objects.filter(pk=run.pk).update(withdrawals_halted=run.withdrawals_halted)
     if event.announce:
-        Announcement.objects.create(
+        made = Announcement.objects.create(
             run=run, offering_id=run.offering_id, at=event.at, text=event.announce
         )
+        news = {"e": "announcements", "E": now_ms(), "s": "", "t": made.text, "at": made.at}
+        publish_on_commit([(announcements_group(run.offering_id), news)])
 
 
 def _trade(run, market, state, slot, bot, number, report: TickReport) -> None:

@@ -17,7 +17,11 @@ register = template.Library()
 
 @register.inclusion_tag("sandbox/markets/_announcements.html")
 def offering_announcements(offering, limit: int = 5) -> dict:
-    return {"offering": offering, "announcements": recent_announcements(offering.pk, limit)}
+    return {
+        "offering": offering,
+        "limit": limit,
+        "announcements": recent_announcements(offering.pk, limit),
+    }
 
 
 @register.filter
