@@ -17,12 +17,28 @@ CHECK_TIMEOUT_S = 2.0
 
 def check_database() -> str | None:
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        if connection.settings_dict.get("OPTIONS", {}).get("pool"):
+            _connect_directly()
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
     except Exception as error:  # noqa: BLE001 - any failure is a reason to report, not to raise
         return _first_line(error)
     return None
+
+
+def _connect_directly() -> None:
+    """A pool waits its whole timeout for a database that is down; a plain connection with a
+    short timeout answers at once whether the server is there."""
+    import psycopg
+
+    params = connection.get_connection_params()
+    wanted = {
+        k: v for k, v in params.items() if k in ("dbname", "user", "password", "host", "port")
+    }
+    with psycopg.connect(**wanted, connect_timeout=int(CHECK_TIMEOUT_S)) as direct:
+        direct.execute("SELECT 1").fetchone()
 
 
 def check_channel_layer() -> str | None:

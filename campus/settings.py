@@ -81,7 +81,8 @@ TEMPLATES = [
 # --- Data stores -------------------------------------------------------------------------------
 DATABASES = {
     "default": database_config(
-        env.str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
+        env.str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+        pool_size=env.int("DATABASE_POOL_SIZE", default=10),  # 0: a connection per request
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
