@@ -36,12 +36,13 @@ import threading
 import time
 from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.machine import machine_line  # noqa: E402
+from bench.scratch import bench_offering, server_env  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/blockcampus_bench"
 PORT = 8765
@@ -60,54 +61,14 @@ CONNECTIONS = 16  # closed loop; the open loop uses 24
 GRACE = 5.0  # seconds after the open-loop window in which late orders may still be sent
 
 
-def server_env(database_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "bench-" + "k" * 40 + "0123456789abcdefghij",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "DJANGO_LOG_LEVEL": "ERROR",
-    }
-
-
-def recreate_database(database_url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v0"],
-        cwd=ROOT,
-        env=server_env(database_url),
-        check=True,
-    )
-
-
 def seed(database_url: str) -> list[tuple[str, str]]:
     """Traders with API keys in one offering; returns (api key, secret) pairs."""
-    os.environ.update(server_env(database_url))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campus.settings")
-    import django
-
-    django.setup()
-    from campus.models import University, User
-    from courses.models import Course, Offering
+    offering = bench_offering(database_url)
+    from campus.models import User
     from courses.services import enroll
     from sandbox.exchange.apikeys import create_api_key
-    from sandbox.exchange.markets import list_default_markets
     from sandbox.wallet.services import issue, open_wallet
 
-    university = University.objects.create(name="Bench University", slug="bench")
-    course = Course.objects.create(slug="bench", title="Bench")
-    offering = Offering.objects.create(
-        course=course, university=university, slug="bench", term="now"
-    )
-    list_default_markets(offering_id=offering.pk)
     funds = {
         "KRW": Decimal("100000000000"),
         "BTC": Decimal("1000"),
@@ -339,7 +300,6 @@ def main() -> None:
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
     print(machine_line(), flush=True)
-    recreate_database(database_url)
     keys = seed(database_url)
     server = start_server(database_url, args.workers)
     try:

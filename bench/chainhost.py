@@ -34,8 +34,8 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.api import recreate_database, server_env  # noqa: E402
 from bench.machine import machine_line  # noqa: E402
+from bench.scratch import bench_offering, server_env  # noqa: E402
 
 MACHINE_MEMORY_GIB = 24
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/blockcampus_bench_chain"
@@ -50,22 +50,12 @@ def free_port() -> int:
 
 def seed(database_url: str, chains: int) -> list[tuple[int, str, str]]:
     """An offering with `chains` enrolled students, each with a chain: (chain pk, RPC path, mnemonic)."""
-    os.environ.update(server_env(database_url))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campus.settings")
-    import django
-
-    django.setup()
-    from campus.models import University, User
-    from courses.models import Course, Offering
+    offering = bench_offering(database_url)
+    from campus.models import User
     from courses.services import enroll
     from sandbox.chain.anvil import student_mnemonic
     from sandbox.chain.services import open_chain, rpc_path
 
-    university = University.objects.create(name="Bench University", slug="bench")
-    course = Course.objects.create(slug="bench", title="Bench")
-    offering = Offering.objects.create(
-        course=course, university=university, slug="bench", term="now"
-    )
     seeded = []
     for n in range(chains):
         user = User.objects.create(username=f"chain{n}")
@@ -193,7 +183,6 @@ def main() -> None:
     args = parser.parse_args()
     print(machine_line(), flush=True)
     database_url = os.environ.get("BENCH_CHAIN_DATABASE_URL", DEFAULT_DB)
-    recreate_database(database_url)
     chains = seed(database_url, args.chains)
     from sandbox.chain.models import CHAIN_ID_BASE
 

@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.api import recreate_database, server_env  # noqa: E402
 from bench.machine import machine_line  # noqa: E402
+from bench.scratch import bench_offering  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/blockcampus_bench_markets"
 EXTRA_MARKETS = [  # symbol, base, quote, tick, lot, minimum notional, start price
@@ -60,25 +60,11 @@ def script(levels: int, noise: int) -> str:
 
 
 def seed(database_url: str, levels: int, noise: int) -> int:
-    os.environ.update(server_env(database_url))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campus.settings")
-    import django
-
-    django.setup()
-    from campus.models import University
-    from courses.models import Course, Offering
-    from sandbox.exchange.markets import create_market, list_default_markets
+    offering = bench_offering(database_url)
+    from sandbox.exchange.markets import create_market
     from sandbox.markets.models import ScenarioRun
     from sandbox.markets.scenario import load_scenario
-    from sandbox.wallet.assets import ensure_standard_assets
 
-    ensure_standard_assets()
-    university = University.objects.create(name="Bench University", slug="bench")
-    course = Course.objects.create(slug="bench", title="Bench")
-    offering = Offering.objects.create(
-        course=course, university=university, slug="bench", term="now"
-    )
-    list_default_markets(offering_id=offering.pk)
     for symbol, base, quote, tick, lot, notional, _ in EXTRA_MARKETS:
         create_market(
             offering_id=offering.pk,
@@ -126,7 +112,6 @@ def main() -> None:
     args = parser.parse_args()
     print(machine_line(), flush=True)
     database_url = os.environ.get("BENCH_MARKETS_DATABASE_URL", DEFAULT_DB)
-    recreate_database(database_url)
     run_id = seed(database_url, args.levels, args.noise)
     durations, placed, refused = drive(run_id, args.seconds)
     from django.core.management import call_command

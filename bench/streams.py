@@ -25,33 +25,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.api import recreate_database, server_env  # noqa: E402
 from bench.chainhost import free_port, start  # noqa: E402
 from bench.machine import machine_line  # noqa: E402
+from bench.scratch import bench_offering, server_env  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/blockcampus_bench_streams"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/9"
-
-
-def seed(database_url: str, redis_url: str) -> int:
-    os.environ.update(server_env(database_url), REDIS_URL=redis_url)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campus.settings")
-    import django
-
-    django.setup()
-    from campus.models import University
-    from courses.models import Course, Offering
-    from sandbox.exchange.markets import list_default_markets
-    from sandbox.wallet.assets import ensure_standard_assets
-
-    ensure_standard_assets()
-    university = University.objects.create(name="Bench University", slug="bench")
-    course = Course.objects.create(slug="bench", title="Bench")
-    offering = Offering.objects.create(
-        course=course, university=university, slug="bench", term="now"
-    )
-    list_default_markets(offering_id=offering.pk)
-    return offering.pk
 
 
 async def clients(
@@ -111,10 +90,9 @@ def main() -> None:
     print(machine_line(), flush=True)
     database_url = os.environ.get("BENCH_STREAMS_DATABASE_URL", DEFAULT_DB)
     redis_url = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS)
-    recreate_database(database_url)
-    offering_id = seed(database_url, redis_url)
+    offering_id = bench_offering(database_url, REDIS_URL=redis_url).pk
     port = free_port()
-    env = {**server_env(database_url), "REDIS_URL": redis_url}
+    env = server_env(database_url, REDIS_URL=redis_url)
     command = [
         str(ROOT / ".venv" / "bin" / "uvicorn"), "campus.asgi:application",
         "--port", str(port), "--workers", str(args.workers),

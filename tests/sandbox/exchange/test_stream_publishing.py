@@ -11,21 +11,12 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from campus.asgi import application
-from sandbox.exchange.api import OrderRequest, cancel_order, place_order
+from sandbox.exchange.api import cancel_order, place_order
 from sandbox.exchange.apikeys import create_api_key
 from tests.factories import EnrollmentFactory
+from tests.sandbox.trades import bob_sells_to_alice, limit
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def limit(side: str, quantity: str, price: str) -> OrderRequest:
-    return OrderRequest(
-        side=side,
-        type="LIMIT",
-        quantity=Decimal(quantity),
-        price=Decimal(price),
-        time_in_force="GTC",
-    )
 
 
 def rest_depth(slug: str) -> dict:
@@ -53,20 +44,10 @@ async def drain(socket, seconds: float = 1.5) -> list[dict]:
 
 def test_a_trade_is_sent_on_the_trade_stream_after_it_commits(exchange):
     slug = exchange.offering.slug
-    place = sync_to_async(place_order)
 
     async def scenario():
         socket = await listen(f"/o/{slug}/ws/btckrw@trade")
-        await place(
-            owner_id=exchange.bob.pk,
-            market=exchange.btc,
-            request=limit("SELL", "0.01", "100000000"),
-        )
-        await place(
-            owner_id=exchange.alice.pk,
-            market=exchange.btc,
-            request=limit("BUY", "0.004", "100000000"),
-        )
+        await sync_to_async(bob_sells_to_alice)(exchange, bought="0.004")
         messages = await drain(socket, 1.0)
         await socket.disconnect()
         return messages
@@ -130,20 +111,10 @@ def test_the_user_data_stream_reports_orders_and_balances_by_listen_key(exchange
     api_key, _ = create_api_key(user_id=exchange.alice.pk, offering_id=exchange.offering.pk)
     client, headers = Client(), {"HTTP_X_MBX_APIKEY": api_key.key}
     key = client.post("/api/v3/userDataStream", **headers).json()["listenKey"]
-    place = sync_to_async(place_order)
 
     async def scenario():
         socket = await listen(f"/ws/{key}")
-        await place(
-            owner_id=exchange.bob.pk,
-            market=exchange.btc,
-            request=limit("SELL", "0.01", "100000000"),
-        )
-        await place(
-            owner_id=exchange.alice.pk,
-            market=exchange.btc,
-            request=limit("BUY", "0.004", "100000000"),
-        )
+        await sync_to_async(bob_sells_to_alice)(exchange, bought="0.004")
         messages = await drain(socket, 1.0)
         await socket.disconnect()
         return messages

@@ -183,24 +183,10 @@ def test_a_diff_after_a_gap_waits_for_the_missing_one():
 
 
 def test_tickers_and_candles_of_markets_that_traded_are_sent_every_second(exchange):
-    from decimal import Decimal
-
-    from sandbox.exchange.api import OrderRequest, place_order
     from sandbox.exchange.tasks import publish_tickers_and_candles
+    from tests.sandbox.trades import bob_sells_to_alice
 
-    sell = OrderRequest(
-        side="SELL",
-        type="LIMIT",
-        quantity=Decimal("0.01"),
-        price=Decimal("100000000"),
-        time_in_force="GTC",
-    )
-    place_order(owner_id=exchange.bob.pk, market=exchange.btc, request=sell)
-    place_order(
-        owner_id=exchange.alice.pk,
-        market=exchange.btc,
-        request=OrderRequest(side="BUY", type="MARKET", quantity=Decimal("0.01")),
-    )
+    bob_sells_to_alice(exchange)
     slug = exchange.offering.slug
 
     async def scenario():

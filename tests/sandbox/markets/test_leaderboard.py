@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from sandbox.exchange.api import Market, OrderRequest, place_order
+from sandbox.exchange.api import Market
 from sandbox.markets.leaderboard import (
     freeze_ended_competitions,
     marks,
@@ -16,6 +16,7 @@ from sandbox.markets.leaderboard import (
 )
 from sandbox.markets.models import Competition, PortfolioSnapshot
 from tests.factories import EnrollmentFactory, UserFactory
+from tests.sandbox.trades import bob_sells_to_alice
 
 pytestmark = pytest.mark.django_db
 
@@ -25,16 +26,7 @@ def classroom(exchange):
     """alice buys 0.01 BTC from bob at 100,000,000 KRW; BTC then trades at 120,000,000."""
     for student in (exchange.alice, exchange.bob):
         EnrollmentFactory(offering=exchange.offering, user=student)
-    sell = OrderRequest(
-        side="SELL",
-        type="LIMIT",
-        quantity=Decimal("0.01"),
-        price=Decimal("100000000"),
-        time_in_force="GTC",
-    )
-    place_order(owner_id=exchange.bob.pk, market=exchange.btc, request=sell)
-    buy = OrderRequest(side="BUY", type="MARKET", quantity=Decimal("0.01"))
-    place_order(owner_id=exchange.alice.pk, market=exchange.btc, request=buy)
+    bob_sells_to_alice(exchange)
     Market.objects.filter(pk=exchange.btc.pk).update(last_price=Decimal("120000000"))
     return exchange
 

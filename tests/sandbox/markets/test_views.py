@@ -20,16 +20,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def course(exchange):
-    """Given alice and bob enrolled as students and ines teaching the exchange's offering."""
-    for user in (exchange.alice, exchange.bob):
-        EnrollmentFactory(offering=exchange.offering, user=user)
-    exchange.ines = UserFactory(username="ines")
-    EnrollmentFactory(offering=exchange.offering, user=exchange.ines, role="instructor")
-    return exchange
-
-
-@pytest.fixture
 def instructor(client, course):
     client.force_login(course.ines)
     return client

@@ -1,52 +1,30 @@
 """Instructors put the cohort's wallets back to the starting grant: open orders cancelled, one
 balanced journal per asset, the ledger whole, nobody half reset."""
 
-from decimal import Decimal
-
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
 from campus.errors import ServiceError
-from sandbox.exchange.api import OrderRequest, place_order
+from sandbox.exchange.api import place_order
 from sandbox.exchange.models import Order
 from sandbox.markets.services import reset_cohort_wallets
 from sandbox.wallet.api import reset_wallet
 from sandbox.wallet.models import Account
 from sandbox.wallet.services import starting_grant
-from tests.factories import EnrollmentFactory, UserFactory
+from tests.sandbox.trades import bob_sells_to_alice, limit
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def cohort(exchange):
+def cohort(course):
     """alice bought BTC from bob and still has a bid resting; ines teaches."""
-    for user in (exchange.alice, exchange.bob):
-        EnrollmentFactory(offering=exchange.offering, user=user)
-    exchange.ines = UserFactory(username="ines")
-    EnrollmentFactory(offering=exchange.offering, user=exchange.ines, role="instructor")
-    sell = OrderRequest(
-        side="SELL",
-        type="LIMIT",
-        quantity=Decimal("0.01"),
-        price=Decimal("100000000"),
-        time_in_force="GTC",
-    )
-    place_order(owner_id=exchange.bob.pk, market=exchange.btc, request=sell)
+    exchange = course
+    bob_sells_to_alice(exchange)
     place_order(
-        owner_id=exchange.alice.pk,
-        market=exchange.btc,
-        request=OrderRequest(side="BUY", type="MARKET", quantity=Decimal("0.01")),
+        owner_id=exchange.alice.pk, market=exchange.btc, request=limit("BUY", "0.01", "90000000")
     )
-    bid = OrderRequest(
-        side="BUY",
-        type="LIMIT",
-        quantity=Decimal("0.01"),
-        price=Decimal("90000000"),
-        time_in_force="GTC",
-    )
-    place_order(owner_id=exchange.alice.pk, market=exchange.btc, request=bid)
     return exchange
 
 

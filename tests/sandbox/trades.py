@@ -1,0 +1,25 @@
+"""Orders and trades that tests set up again and again."""
+
+from decimal import Decimal
+
+from sandbox.exchange.api import OrderRequest, place_order
+
+
+def limit(side: str, quantity: str, price: str) -> OrderRequest:
+    return OrderRequest(
+        side=side,
+        type="LIMIT",
+        quantity=Decimal(quantity),
+        price=Decimal(price),
+        time_in_force="GTC",
+    )
+
+
+def bob_sells_to_alice(exchange, *, quantity="0.01", price="100000000", bought=None) -> None:
+    """bob rests a limit sell of `quantity` BTC at `price`; alice takes `bought` of it (all, if
+    not said) with a market buy."""
+    place_order(
+        owner_id=exchange.bob.pk, market=exchange.btc, request=limit("SELL", quantity, price)
+    )
+    buy = OrderRequest(side="BUY", type="MARKET", quantity=Decimal(bought or quantity))
+    place_order(owner_id=exchange.alice.pk, market=exchange.btc, request=buy)
