@@ -1,9 +1,13 @@
 from django.urls import path
 
-from sandbox.exchange import views, views_apikeys, views_wallet
+from sandbox.exchange import views, views_apikeys, views_live, views_wallet
 
 urlpatterns = [
     path("offerings/<slug:slug>/wallet/", views_wallet.wallet, name="sandbox-wallet"),
+    # before the market's page, whose <symbol> would otherwise take "listen-key"
+    path(
+        "offerings/<slug:slug>/trade/listen-key/", views_live.listen_key, name="sandbox-listen-key"
+    ),
     path("offerings/<slug:slug>/trade/<str:symbol>/", views.trade, name="sandbox-trade"),
     path(
         "offerings/<slug:slug>/trade/<str:symbol>/orders/<int:order_id>/cancel/",

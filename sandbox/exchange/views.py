@@ -36,11 +36,8 @@ from sandbox.exchange.forms import (
 )
 from sandbox.exchange.models import Market, Order, Trade
 from sandbox.exchange.services import cancel_open_orders, cancel_order, place_order
+from sandbox.exchange.views_live import BOOK_LEVELS, HISTORY_ROWS, RECENT_TRADES, live_settings
 from sandbox.wallet import selectors as wallet_selectors
-
-BOOK_LEVELS = 12
-RECENT_TRADES = 20
-HISTORY_ROWS = 50
 
 STATUS_MEANINGS = {
     "NEW": gettext_lazy(
@@ -71,17 +68,17 @@ WAITING_FOR_STOP = gettext_lazy(
 @login_required
 @require_http_methods(["GET", "POST"])
 def trade(request: HttpRequest, slug: str, symbol: str) -> HttpResponse:
-    offering, market = _offering_and_market(request, slug, symbol)
+    offering, market, markets = _offering_and_markets(request, slug, symbol)
     if request.method == "GET":
-        return _render(request, offering, market, OrderForm(market=market))
+        return _render(request, offering, market, markets, OrderForm(market=market))
     form = OrderForm(request.POST, market=market)
     if not form.is_valid():
-        return _render(request, offering, market, form, status=400)
+        return _render(request, offering, market, markets, form, status=400)
     try:
         order = place_order(owner_id=request.user.pk, market=market, request=form.order_request())
     except ExchangeError as error:
         refusal = explain_refusal(form, error)
-        return _render(request, offering, market, form, refusal=refusal, status=400)
+        return _render(request, offering, market, markets, form, refusal=refusal, status=400)
     messages.success(request, placed_message(order, market))
     return redirect(trade_url(offering, market))
 
@@ -195,10 +192,23 @@ def placed_message(order: Order, market: Market) -> str:
     return text
 
 
+def _offering_and_markets(
+    request: HttpRequest, slug: str, symbol: str
+) -> tuple[Offering, Market, list[Market]]:
+    """As _offering_and_market, with the offering's markets (the page's tabs) from the same query."""
+    offering = member_offering_or_404(request, slug)
+    markets = list(selectors.markets(offering_id=offering.pk))
+    market = next((m for m in markets if m.symbol == symbol.upper()), None)
+    if market is None:
+        raise Http404("No such market.")
+    return offering, market, markets
+
+
 def _render(
     request: HttpRequest,
     offering: Offering,
     market: Market,
+    markets: list[Market],
     form: OrderForm,
     *,
     refusal: Refusal | None = None,
@@ -208,7 +218,7 @@ def _render(
     context = {
         "offering": offering,
         "market": market,
-        "markets": selectors.markets(offering_id=offering.pk),
+        "markets": markets,
         "last_price": plain(market.last_price) if market.last_price is not None else None,
         "rules": market_rules(market),
         "form": form,
@@ -236,6 +246,7 @@ def _render(
             )
         ],
         "history_rows": HISTORY_ROWS,
+        "live": live_settings(offering, market),
     }
     return render(request, "sandbox/exchange/trade.html", context, status=status)
 

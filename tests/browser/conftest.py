@@ -16,8 +16,10 @@ SCREENSHOTS = settings.VAR_DIR / "screenshots"
 AXE = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Per module: Playwright's sync API keeps an event loop running in this thread while it is
+    open, and tests after it that call async_to_sync (the streams') cannot run under one."""
     if not CHROMIUM.exists():
         message = "Chromium is not installed: apt-get install chromium chromium-driver"
         if os.environ.get("BLOCKCAMPUS_REQUIRE_BROWSER") == "1":

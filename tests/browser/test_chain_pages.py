@@ -13,7 +13,6 @@ from courses.models import Enrollment
 from tests.browser.conftest import screenshot, serious_accessibility_violations
 from tests.browser.test_trading import log_in
 from tests.factories import EnrollmentFactory, UserFactory
-from tests.sandbox.chain.conftest import chain_host, make_host, site, student_chain  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 375, "height": 812}
@@ -44,9 +43,9 @@ def looks_right_on_a_phone(page, name: str, *, check_accessibility: bool = True)
 def test_a_student_copies_their_rpc_url_and_it_reaches_their_chain(
     live_server,
     page,
-    site,  # noqa: F811
-    chain_host,  # noqa: F811
-    student_chain,  # noqa: F811
+    site,
+    chain_host,
+    student_chain,
 ):
     chain, path = student_chain(offering__course__title="Smart Contracts")
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
@@ -77,8 +76,8 @@ def test_a_student_copies_their_rpc_url_and_it_reaches_their_chain(
 def test_add_to_wallet_asks_the_wallet_or_shows_the_settings_to_paste(
     live_server,
     page,
-    chain_host,  # noqa: F811
-    student_chain,  # noqa: F811
+    chain_host,
+    student_chain,
 ):
     chain, path = student_chain()
     log_in(page, live_server.url, chain.owner.username)
@@ -104,8 +103,8 @@ def test_add_to_wallet_asks_the_wallet_or_shows_the_settings_to_paste(
 def test_a_student_takes_a_snapshot_and_confirms_a_reset_without_javascript(
     live_server,
     browser,
-    chain_host,  # noqa: F811
-    student_chain,  # noqa: F811
+    chain_host,
+    student_chain,
 ):
     chain, _ = student_chain()
     context = browser.new_context(viewport=DESKTOP, java_script_enabled=False)
@@ -131,8 +130,8 @@ def test_a_student_takes_a_snapshot_and_confirms_a_reset_without_javascript(
 def test_an_instructor_opens_the_roster_and_a_fork_of_a_students_chain(
     live_server,
     page,
-    chain_host,  # noqa: F811
-    student_chain,  # noqa: F811
+    chain_host,
+    student_chain,
 ):
     chain, _ = student_chain(user__username="minji", offering__course__title="Smart Contracts")
     student_chain(offering=chain.offering, user__username="junho")

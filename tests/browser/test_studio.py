@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot, serious_accessibility_violations
 from tests.factories import TEST_PASSWORD
-from tests.sandbox.chain.conftest import chain_host, make_host, student_chain  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 375, "height": 812}
@@ -43,8 +42,8 @@ def function_form(page, name: str):
 def test_a_student_fixes_a_compile_error_deploys_and_uses_a_token(
     live_server,
     page,
-    chain_host,  # noqa: F811
-    student_chain,  # noqa: F811
+    chain_host,
+    student_chain,
 ):
     chain, _ = student_chain(offering__course__title="Smart Contracts")
     log_in(page, live_server.url, chain.owner.username)
@@ -118,7 +117,7 @@ def test_a_student_fixes_a_compile_error_deploys_and_uses_a_token(
 def test_without_javascript_a_compile_error_is_shown_and_marked_after_the_post(
     browser,
     live_server,
-    student_chain,  # noqa: F811
+    student_chain,
 ):
     chain, _ = student_chain()
     context = browser.new_context(java_script_enabled=False, viewport=PHONE)

@@ -73,3 +73,20 @@ def _tend_connection() -> None:
         connection.close()
         _opened_at.value = None
     connection.errors_occurred = False
+
+
+def close_kept_connections() -> None:
+    """Close every connection the threads keep (tests, before their database is dropped; a
+    server shutting down): one job per thread, each held at a barrier until all have one."""
+    with _pool_lock:
+        pool = _pool
+    if pool is None:
+        return
+    barrier = threading.Barrier(pool._max_workers, timeout=5)
+
+    def close() -> None:
+        barrier.wait()
+        connection.close()
+
+    for job in [pool.submit(close) for _ in range(pool._max_workers)]:
+        job.result()

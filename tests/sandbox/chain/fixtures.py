@@ -1,14 +1,9 @@
-"""A real chain host (control API on loopback, real Anvil nodes) and the site served by uvicorn,
-for the tests that go through the RPC proxy as students' tools do."""
+"""A real chain host (control API on loopback, real Anvil nodes); the site itself, served by
+uvicorn for the tests that go through the RPC proxy, is tests/conftest.py's `site`."""
 
 import random
-import socket
-import threading
-import time
-from types import SimpleNamespace
 
 import pytest
-import uvicorn
 from django.db import connections
 
 from sandbox.chain.hostserver import start_host
@@ -52,28 +47,6 @@ def make_host(transactional_db, tmp_path):
 @pytest.fixture
 def chain_host(make_host):
     return make_host()
-
-
-@pytest.fixture
-def site():
-    """The whole ASGI site (campus.asgi) on a loopback port, served by uvicorn in a thread."""
-    from campus.asgi import application
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        application, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield SimpleNamespace(url=f"http://127.0.0.1:{port}", ws=f"ws://127.0.0.1:{port}")
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 @pytest.fixture
