@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, Decimal
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -166,10 +167,32 @@ class Settlement:
         if len(changed) == 1:  # the common case; bulk_update's CASE costs more than it saves
             [order] = changed
             Order.objects.filter(pk=order.pk).update(**{f: getattr(order, f) for f in ORDER_FIELDS})
+        elif changed and connection.vendor == "postgresql":
+            _update_orders_in_one_statement(changed)
         elif changed:
             Order.objects.bulk_update(changed, ORDER_FIELDS)
         if self.trades:
             Trade.objects.bulk_create(self.trades)
+
+
+def _update_orders_in_one_statement(orders: list[Order]) -> None:
+    """UPDATE ... FROM (VALUES ...): a tenth of what bulk_update's CASE per column costs here."""
+    row = "(%s, %s, %s::numeric, %s::numeric, %s::numeric, %s, %s, %s::timestamptz)"
+    values = []
+    for order in orders:
+        values += [order.pk, order.status, order.executed_qty, order.cummulative_quote_qty]
+        values += [order.held, order.stop_triggered, order.book_version, order.updated_at]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Order._meta.db_table} AS o SET status = v.status, "  # noqa: S608
+            "executed_qty = v.executed_qty, cummulative_quote_qty = v.cummulative_quote_qty, "
+            "held = v.held, stop_triggered = v.stop_triggered, book_version = v.book_version, "
+            "updated_at = v.updated_at FROM (VALUES "
+            + ", ".join([row] * len(orders))
+            + ") AS v(id, status, executed_qty, cummulative_quote_qty, held, stop_triggered, "
+            "book_version, updated_at) WHERE o.id = v.id",
+            values,
+        )
 
 
 def held_asset(order: Order, market: Market) -> str:
