@@ -34,11 +34,37 @@ class StartScenarioForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    replay_series = forms.TypedChoiceField(
+        label=_("Replay a price series (optional)"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("An uploaded series replaces the script's price model on the market below."),
+    )
+    replay_market = forms.ChoiceField(label=_("On market"), required=False)
+
+    def __init__(self, *args, series=(), markets=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["scenario"].widget.choices = [
             (slug, scenario.title) for slug, (scenario, _text) in shipped_scenarios().items()
         ]
+        self.fields["replay_series"].choices = [("", _("None"))] + [(s.pk, s.name) for s in series]
+        self.fields["replay_market"].choices = [(m.symbol, m.symbol) for m in markets]
+
+    def replay(self) -> tuple[str, int] | None:
+        series = self.cleaned_data.get("replay_series")
+        return (self.cleaned_data["replay_market"], series) if series else None
+
+
+class PriceSeriesForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=80)
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "Rows of timestamp,price (ISO 8601 or Unix seconds, increasing), prices in the "
+            "market's quote currency; a header row is allowed."
+        ),
+    )
 
 
 class SpeedForm(forms.Form):

@@ -147,3 +147,31 @@ class Competition(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class PriceSeries(models.Model):
+    """A recorded price path an instructor uploaded (CSV: timestamp, price), replayed on one of
+    the offering's markets in place of a scenario's model."""
+
+    offering = models.ForeignKey("courses.Offering", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=80)
+    points = models.JSONField(help_text=_("[[seconds from the first row, price], ...]"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("price series")
+        verbose_name_plural = _("price series")
+        constraints = [
+            models.UniqueConstraint(fields=["offering", "name"], name="price_series_name_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def duration(self) -> float:
+        return self.points[-1][0] if self.points else 0.0

@@ -102,8 +102,11 @@ def _advance_prices(run, scenario: Scenario, state: dict, number: int, elapsed: 
     prices, history = state.setdefault("prices", {}), state.setdefault("history", {})
     changes = state.setdefault("models", {})
     dt = elapsed - state.get("at", 0.0)
+    replayed = state.get("replay", {})
     for symbol, script in scenario.markets.items():
         model = with_changes(script.model, **changes.get(symbol, {}))
+        if symbol in replayed:  # an instructor's uploaded series instead of the script's model
+            model = Replay(points=tuple(tuple(point) for point in replayed[symbol]))
         price = prices.get(symbol, float(script.start))
         if isinstance(model, Replay):
             price = model.price_at(elapsed)

@@ -77,3 +77,9 @@ def competition_state(competition: Competition, now: datetime) -> str:
     if now < competition.starts_at:
         return "upcoming"
     return "live" if now < competition.ends_at else "ended"
+
+
+def price_series(offering_id: int) -> list:
+    from sandbox.markets.models import PriceSeries
+
+    return list(PriceSeries.objects.filter(offering_id=offering_id).only("pk", "name", "points"))

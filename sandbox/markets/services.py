@@ -14,7 +14,7 @@ from courses.api import Enrollment
 from sandbox.exchange.api import ExchangeError, Market, market_by_symbol, set_market_status
 from sandbox.markets.catalogue import shipped_scenarios
 from sandbox.markets.house import house_bot_user, withdraw_quotes
-from sandbox.markets.models import ScenarioRun
+from sandbox.markets.models import PriceSeries, ScenarioRun
 from sandbox.markets.scenario import load_scenario
 from sandbox.wallet.api import reset_wallet
 
@@ -28,9 +28,12 @@ def start_scenario(
     started_by_id: int | None,
     seed: int | None = None,
     speed: float = 1.0,
+    replay: tuple[str, int] | None = None,
 ) -> ScenarioRun:
     """Start a shipped scenario on the offering's markets (it must have every market the script
-    drives). One scenario runs per offering at a time. The same seed replays the same session."""
+    drives). One scenario runs per offering at a time. The same seed replays the same session.
+    `replay` = (market, price series id): that market follows the uploaded series instead of
+    the script's model (its prices in the market's quote currency)."""
     found = shipped_scenarios().get(scenario)
     if found is None:
         raise ServiceError("unknown_scenario", _("There is no scenario called %s.") % scenario)
@@ -38,6 +41,10 @@ def start_scenario(
     for symbol in script.markets:
         _market(offering_id, symbol)
     _check_speed(speed)
+    state = {"at": 0.0, "prices": {s: float(m.start) for s, m in script.markets.items()}}
+    if replay is not None:
+        state["replay"] = _replayed(offering_id, script, *replay)
+        state["prices"].update({s: points[0][1] for s, points in state["replay"].items()})
     try:
         with transaction.atomic(durable=True):
             return ScenarioRun.objects.create(
@@ -48,7 +55,7 @@ def start_scenario(
                 seed=seed if seed is not None else secrets.randbelow(2**31),
                 speed=speed,
                 started_by_id=started_by_id,
-                state={"at": 0.0, "prices": {s: float(m.start) for s, m in script.markets.items()}},
+                state=state,
             )
     except IntegrityError:
         raise ServiceError(
@@ -104,6 +111,19 @@ def _change(run_id: int, expected: str | None, **fields) -> ScenarioRun:
             setattr(run, name, value)
         run.save()
     return run
+
+
+def _replayed(offering_id: int, script, symbol: str, series_id: int) -> dict[str, list]:
+    series = PriceSeries.objects.filter(offering_id=offering_id, pk=series_id).first()
+    if series is None:
+        raise ServiceError("unknown_series", _("This offering has no such price series."))
+    if symbol not in script.markets:
+        raise ServiceError(
+            "market_not_in_scenario",
+            _("A series can replace the price of one of this scenario's markets: %s.")
+            % ", ".join(script.markets),
+        )
+    return {symbol: series.points}
 
 
 def _check_speed(speed: float) -> None:

@@ -8,6 +8,7 @@ urlpatterns = [
     path(CONTROL, views.control, name="markets-control"),
     path(f"{CONTROL}start/", views.start, name="markets-start"),
     path(f"{CONTROL}competitions/", views.add_competition, name="markets-add-competition"),
+    path(f"{CONTROL}series/", views.upload_series, name="markets-upload-series"),
     path(f"{CONTROL}runs/<int:run_id>/pause/", views_runs.pause, name="markets-pause"),
     path(f"{CONTROL}runs/<int:run_id>/resume/", views_runs.resume, name="markets-resume"),
     path(f"{CONTROL}runs/<int:run_id>/speed/", views_runs.speed, name="markets-speed"),

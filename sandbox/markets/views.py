@@ -26,9 +26,10 @@ from courses.api import Offering, OfferingLink, manageable_offerings, visible_of
 from sandbox.chain.access import managed_offering_or_404
 from sandbox.markets import selectors
 from sandbox.markets.catalogue import shipped_scenarios
-from sandbox.markets.forms import CompetitionForm, SpeedForm, StartScenarioForm
+from sandbox.markets.forms import CompetitionForm, PriceSeriesForm, SpeedForm, StartScenarioForm
 from sandbox.markets.models import ScenarioRun
 from sandbox.markets.notes import render_notes
+from sandbox.markets.series import upload_price_series
 from sandbox.markets.services import start_scenario
 from sandbox.markets.services_competitions import create_competition
 
@@ -38,7 +39,7 @@ from sandbox.markets.services_competitions import create_competition
 @require_GET
 def control(request: HttpRequest, slug: str) -> HttpResponse:
     offering = managed_offering_or_404(request, slug)
-    return render_control(request, offering, start_form=_replay_form(request.GET))
+    return render_control(request, offering, start_form=_replay_form(offering, request.GET))
 
 
 @never_cache
@@ -46,7 +47,7 @@ def control(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def start(request: HttpRequest, slug: str) -> HttpResponse:
     offering = managed_offering_or_404(request, slug)
-    form = StartScenarioForm(request.POST)
+    form = start_form_for(offering, request.POST)
     if not form.is_valid():
         return render_control(request, offering, start_form=form, status=400)
     try:
@@ -56,6 +57,7 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
             started_by_id=request.user.pk,
             seed=form.cleaned_data["seed"],
             speed=form.cleaned_data["speed"],
+            replay=form.replay(),
         )
     except ServiceError as error:
         return render_control(
@@ -133,6 +135,8 @@ def render_control(
     competition_error: str = "",
     confirming_stop: ScenarioRun | None = None,
     confirming_reset: bool = False,
+    series_form: PriceSeriesForm | None = None,
+    series_error: str = "",
     status: int = 200,
 ) -> HttpResponse:
     now = timezone.now()
@@ -149,7 +153,10 @@ def render_control(
         "run_announcements": selectors.run_announcements(shown_run.pk) if shown_run else [],
         "markets": selectors.offering_markets(offering.pk),
         "scenarios": _scenario_cards(),
-        "start_form": start_form or StartScenarioForm(),
+        "start_form": start_form or start_form_for(offering),
+        "series_form": series_form or PriceSeriesForm(),
+        "series_error": series_error,
+        "price_series": selectors.price_series(offering.pk),
         "start_error": start_error,
         "runs": runs,
         "competitions": [
@@ -174,7 +181,43 @@ def _scenario_cards() -> list[dict]:
     ]
 
 
-def _replay_form(query: QueryDict) -> StartScenarioForm:
+def _replay_form(offering: Offering, query: QueryDict) -> StartScenarioForm:
     """The start form, filled in from a recent run's "Replay" link (?scenario=…&seed=…&speed=…)."""
     initial = {name: query[name] for name in ("scenario", "seed", "speed") if query.get(name)}
-    return StartScenarioForm(initial=initial)
+    return start_form_for(offering, initial=initial)
+
+
+def start_form_for(offering: Offering, data=None, **kwargs) -> StartScenarioForm:
+    return StartScenarioForm(
+        data,
+        series=selectors.price_series(offering.pk),
+        markets=selectors.offering_markets(offering.pk),
+        **kwargs,
+    )
+
+
+@never_cache
+@login_required
+@require_POST
+def upload_series(request: HttpRequest, slug: str) -> HttpResponse:
+    offering = managed_offering_or_404(request, slug)
+    form = PriceSeriesForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render_control(request, offering, series_form=form, status=400)
+    try:
+        text = form.cleaned_data["file"].read().decode("utf-8-sig")
+        series = upload_price_series(
+            offering_id=offering.pk,
+            name=form.cleaned_data["name"],
+            csv_text=text,
+            uploaded_by_id=request.user.pk,
+        )
+    except UnicodeDecodeError:
+        error = _("The file is not UTF-8 text: save it as CSV (UTF-8) and upload it again.")
+        return render_control(request, offering, series_form=form, series_error=error, status=400)
+    except ServiceError as refused:
+        return render_control(
+            request, offering, series_form=form, series_error=refused.message, status=400
+        )
+    messages.success(request, _("Price series “%s” uploaded.") % series.name)
+    return redirect(control_url(offering) + "#series")
