@@ -1,7 +1,7 @@
 """API keys for the Binance-shaped HTTP API: creating, revoking, finding, and keeping secrets.
 
 A key acts for one user's wallet in one offering. Its secret is returned once, at creation, and
-stored only encrypted with Fernet (HMAC verification needs the plaintext, so a one-way hash would
+stored only encrypted (campus/crypto.py; HMAC verification needs the plaintext, so a one-way hash would
 not do). The encryption keys come from `settings.FIELD_ENCRYPTION_KEYS` (env
 DJANGO_FIELD_ENCRYPTION_KEY, comma-separated, the first encrypts) and, after them, keys derived
 from SECRET_KEY and SECRET_KEY_FALLBACKS, so rotating either keeps old secrets readable.
@@ -9,20 +9,15 @@ from SECRET_KEY and SECRET_KEY_FALLBACKS, so rotating either keeps old secrets r
 
 from __future__ import annotations
 
-import base64
-import functools
 import secrets
 import string
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campus.crypto import Undecryptable, decrypt_text, encrypt_text
 from campus.errors import ServiceError
 from courses.api import Enrollment, Offering
 from sandbox.exchange.models import ApiKey
@@ -30,7 +25,7 @@ from sandbox.wallet.api import open_wallet
 
 KEY_ALPHABET = string.ascii_letters + string.digits
 KEY_LENGTH = 64
-HKDF_INFO = b"blockcampus.exchange.apikey-secret"
+SECRET_PURPOSE = "exchange.apikey-secret"  # campus.crypto key derivation, as stored
 
 
 def create_api_key(*, user_id: int, offering_id: int, label: str = "") -> tuple[ApiKey, str]:
@@ -86,15 +81,15 @@ def offering_by_slug(slug: str) -> Offering | None:
 
 
 def encrypt_secret(secret: str) -> str:
-    return _fernet(*_key_material()).encrypt(secret.encode()).decode()
+    return encrypt_text(secret, purpose=SECRET_PURPOSE)
 
 
 def decrypt_secret(api_key: ApiKey) -> str:
     """The plaintext secret. Raises ServiceError if no configured key can decrypt it (the
     encryption keys were rotated without keeping the old one)."""
     try:
-        return _fernet(*_key_material()).decrypt(api_key.encrypted_secret.encode()).decode()
-    except InvalidToken:
+        return decrypt_text(api_key.encrypted_secret, purpose=SECRET_PURPOSE)
+    except Undecryptable:
         raise ServiceError("undecryptable_secret", "The API key's secret cannot be read.") from None
 
 
@@ -106,21 +101,3 @@ def _is_enrolled(user_id: int, offering_id: int) -> bool:
 
 def _random_token() -> str:
     return "".join(secrets.choice(KEY_ALPHABET) for _ in range(KEY_LENGTH))
-
-
-def _key_material() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    configured = tuple(k for k in getattr(settings, "FIELD_ENCRYPTION_KEYS", []) if k)
-    site = (settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", []))
-    return configured, site
-
-
-@functools.lru_cache(maxsize=8)
-def _fernet(configured: tuple[str, ...], site: tuple[str, ...]) -> MultiFernet:
-    return MultiFernet([Fernet(_derive(material)) for material in (*configured, *site)])
-
-
-def _derive(material: str) -> bytes:
-    """A Fernet key from any string: HKDF-SHA256, so a long random secret is not weakened and a
-    SECRET_KEY is never used directly as an encryption key."""
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=HKDF_INFO)
-    return base64.urlsafe_b64encode(hkdf.derive(material.encode()))
