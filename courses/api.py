@@ -3,7 +3,13 @@
 from courses.demo import demo_offerings
 from courses.links import OfferingLink, register_offering_links
 from courses.models import Course, Enrollment, Offering
-from courses.selectors import manageable_offerings, visible_offerings
+from courses.selectors import (
+    active_students,
+    is_enrolled,
+    manageable_offerings,
+    member_offering,
+    visible_offerings,
+)
 from courses.services import enroll
 
 __all__ = [
@@ -11,9 +17,12 @@ __all__ = [
     "Enrollment",
     "Offering",
     "OfferingLink",
+    "active_students",
     "demo_offerings",
     "enroll",
+    "is_enrolled",
     "manageable_offerings",
+    "member_offering",
     "register_offering_links",
     "visible_offerings",
 ]

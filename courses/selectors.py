@@ -100,3 +100,25 @@ def can_manage_offering(user: User, offering: Offering) -> bool:
 
 def roster(offering: Offering) -> QuerySet[Enrollment]:
     return offering.enrollments.select_related("user").order_by("role", "user__username")
+
+
+def is_enrolled(*, user_id: int, offering_id: int) -> bool:
+    """Actively enrolled in the offering, in any role: who has a sandbox there."""
+    return Enrollment.objects.filter(
+        offering_id=offering_id, user_id=user_id, is_active=True
+    ).exists()
+
+
+def member_offering(user: User, slug: str) -> Offering | None:
+    """The offering with this slug, if `user` is actively enrolled in it."""
+    return (
+        visible_offerings(user)
+        .filter(slug=slug, enrollments__user=user, enrollments__is_active=True)
+        .first()
+    )
+
+
+def active_students(offering_id: int) -> QuerySet[Enrollment]:
+    return Enrollment.objects.filter(
+        offering_id=offering_id, role=Enrollment.Role.STUDENT, is_active=True
+    )

@@ -6,8 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from campus.api import User
-from courses.api import Offering, OfferingLink, manageable_offerings
-from sandbox.chain.access import is_enrolled
+from courses.api import Offering, OfferingLink, is_enrolled, manageable_offerings
 
 
 def chain_offering_links(user: User, offering: Offering) -> list[OfferingLink]:
@@ -16,7 +15,7 @@ def chain_offering_links(user: User, offering: Offering) -> list[OfferingLink]:
     if not user.is_authenticated:
         return []
     section, links = _("Blockchain"), []
-    if is_enrolled(user.pk, offering.pk):
+    if is_enrolled(user_id=user.pk, offering_id=offering.pk):
         for name, label, description in (
             (
                 "chain-mine",

@@ -13,7 +13,7 @@ from eth_account.hdaccount import key_from_seed, seed_from_mnemonic
 from web3 import Web3
 
 from campus.api import User
-from courses.api import Enrollment
+from courses.api import active_students
 from sandbox.chain.anvil import ACCOUNTS, student_mnemonic
 from sandbox.chain.models import Chain, ChainPolicy, Snapshot
 from sandbox.chain.nodes import chain_web3
@@ -75,13 +75,7 @@ class RosterRow:
 
 def roster(offering_id: int) -> list[RosterRow]:
     """Every active student of the offering, by username, with their chain: two queries."""
-    enrollments = (
-        Enrollment.objects.filter(
-            offering_id=offering_id, role=Enrollment.Role.STUDENT, is_active=True
-        )
-        .select_related("user")
-        .order_by("user__username")
-    )
+    enrollments = active_students(offering_id).select_related("user").order_by("user__username")
     chains = {
         chain.owner_id: chain
         for chain in Chain.objects.filter(offering_id=offering_id, forked_from__isnull=True)

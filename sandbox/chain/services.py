@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from campus.crypto import Undecryptable, decrypt_text, digest, encrypt_text
 from campus.errors import ServiceError
-from courses.api import Enrollment
+from courses.api import is_enrolled
 from sandbox.chain.control import call_host
 from sandbox.chain.host import ChainUnavailable
 from sandbox.chain.models import CHAIN_ID_BASE, Chain, ChainPolicy, Snapshot
@@ -29,9 +29,7 @@ def open_chain(*, offering_id: int, owner_id: int) -> Chain:
     existing = _own_chain(offering_id, owner_id)
     if existing is not None:
         return existing
-    if not Enrollment.objects.filter(
-        offering_id=offering_id, user_id=owner_id, is_active=True
-    ).exists():
+    if not is_enrolled(user_id=owner_id, offering_id=offering_id):
         raise ServiceError(
             "not_enrolled", _("Only people enrolled in the offering have a chain in it.")
         )

@@ -35,8 +35,8 @@ from web3.exceptions import (
 )
 
 from campus.errors import ServiceError
+from courses.api import is_enrolled
 from sandbox.chain import abiforms, explorer
-from sandbox.chain.access import is_enrolled
 from sandbox.chain.compiler import CompileMessage, CompilerUnavailable, compile_solidity
 from sandbox.chain.host import ChainUnavailable
 from sandbox.chain.models import Chain, ContractArtifact, Deployment
@@ -76,7 +76,7 @@ def compile_sources(
     """Compile the student's files; keep the contracts they define. Returns the artifacts (none
     when there are errors) and every error and warning, with file, line and column."""
     _check_sources(sources)
-    if not is_enrolled(owner_id, offering_id):
+    if not is_enrolled(user_id=owner_id, offering_id=offering_id):
         raise ServiceError("not_enrolled", _("Only people enrolled in the offering can compile."))
     try:
         result = compile_solidity(sources)

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from courses.api import Offering
+from sandbox.access import member_offering_or_404
 from sandbox.chain import explorer
-from sandbox.chain.access import member_offering_or_404
 from sandbox.chain.host import ChainUnavailable
 from sandbox.chain.models import Chain
 from sandbox.chain.services import open_chain

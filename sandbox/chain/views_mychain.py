@@ -29,8 +29,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from campus.errors import ServiceError
 from courses.api import Offering
+from sandbox.access import member_offering_or_404
 from sandbox.chain import selectors, services
-from sandbox.chain.access import member_offering_or_404
 from sandbox.chain.anvil import student_mnemonic
 from sandbox.chain.forms import SnapshotForm, first_error
 from sandbox.chain.host import ChainUnavailable

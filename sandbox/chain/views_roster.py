@@ -17,8 +17,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses.api import Offering
+from sandbox.access import managed_offering_or_404
 from sandbox.chain import selectors, services
-from sandbox.chain.access import managed_offering_or_404
 from sandbox.chain.forms import CheatsForm, first_error
 from sandbox.chain.models import Chain
 from sandbox.chain.views_mychain import Confirm, reported, rpc_url, script_strings

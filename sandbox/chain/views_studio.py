@@ -25,8 +25,8 @@ from eth_utils import keccak
 
 from campus.errors import ServiceError
 from courses.api import Offering
+from sandbox.access import member_offering_or_404
 from sandbox.chain import abiforms, studio
-from sandbox.chain.access import member_offering_or_404
 from sandbox.chain.compiler import CompileMessage
 from sandbox.chain.host import ChainUnavailable
 from sandbox.chain.models import Chain, ContractArtifact, Deployment

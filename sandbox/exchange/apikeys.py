@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from campus.crypto import Undecryptable, decrypt_text, encrypt_text
 from campus.errors import ServiceError
-from courses.api import Enrollment, Offering
+from courses.api import Enrollment, Offering, is_enrolled
 from sandbox.exchange.models import ApiKey
 from sandbox.wallet.api import open_wallet
 
@@ -32,7 +32,7 @@ def create_api_key(*, user_id: int, offering_id: int, label: str = "") -> tuple[
     """Create a key for the user's wallet in the offering; returns the key and its secret, which
     is never shown again. The user must be actively enrolled; their wallet is opened (and funded
     with the starting grant) first if it was not yet, in its own transaction."""
-    if not _is_enrolled(user_id, offering_id):
+    if not is_enrolled(user_id=user_id, offering_id=offering_id):
         raise ServiceError(
             "not_enrolled", _("Only people enrolled in the offering can have API keys for it.")
         )
@@ -91,12 +91,6 @@ def decrypt_secret(api_key: ApiKey) -> str:
         return decrypt_text(api_key.encrypted_secret, purpose=SECRET_PURPOSE)
     except Undecryptable:
         raise ServiceError("undecryptable_secret", "The API key's secret cannot be read.") from None
-
-
-def _is_enrolled(user_id: int, offering_id: int) -> bool:
-    return Enrollment.objects.filter(
-        offering_id=offering_id, user_id=user_id, is_active=True
-    ).exists()
 
 
 def _random_token() -> str:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Sum
 
-from courses.api import Enrollment
+from courses.api import active_students
 from sandbox.exchange.api import Market
 from sandbox.markets.models import Competition, PortfolioSnapshot
 from sandbox.wallet.api import Account, starting_grant
@@ -49,9 +49,7 @@ def marks(offering_id: int) -> dict[str, Decimal]:
 
 def portfolio_values(offering_id: int, prices: dict[str, Decimal]) -> dict[int, Decimal]:
     """{student id: value in KRW} for every actively enrolled student with a wallet. One query."""
-    students = Enrollment.objects.filter(
-        offering_id=offering_id, is_active=True, role=Enrollment.Role.STUDENT
-    ).values("user_id")
+    students = active_students(offering_id).values("user_id")
     rows = (
         Account.objects.filter(offering_id=offering_id, kind="user", owner_id__in=students)
         .values("owner_id", "asset_id")

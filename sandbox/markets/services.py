@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campus.errors import ServiceError
-from courses.api import Enrollment
+from courses.api import active_students
 from sandbox.exchange.api import ExchangeError, Market, market_by_symbol, set_market_status
 from sandbox.markets.catalogue import shipped_scenarios
 from sandbox.markets.house import house_bot_user, withdraw_quotes
@@ -147,9 +147,7 @@ def reset_cohort_wallets(*, offering_id: int) -> tuple[int, list[str]]:
     transaction. Returns how many were reset and, per student who could not be, why (an order
     placed in between, say); nobody is left half reset."""
     markets = list(Market.objects.filter(offering_id=offering_id).order_by("pk"))
-    students = Enrollment.objects.filter(
-        offering_id=offering_id, is_active=True, role=Enrollment.Role.STUDENT
-    ).select_related("user")
+    students = active_students(offering_id).select_related("user")
     done, problems = 0, []
     for enrollment in students:
         for market in markets:

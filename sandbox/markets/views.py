@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from campus.api import User
 from campus.errors import ServiceError
 from courses.api import Offering, OfferingLink, manageable_offerings, visible_offerings
-from sandbox.chain.access import managed_offering_or_404
+from sandbox.access import managed_offering_or_404
 from sandbox.markets import selectors
 from sandbox.markets.catalogue import shipped_scenarios
 from sandbox.markets.forms import CompetitionForm, PriceSeriesForm, SpeedForm, StartScenarioForm

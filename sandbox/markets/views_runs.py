@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from campus.errors import ServiceError
 from courses.api import Offering
-from sandbox.chain.access import managed_offering_or_404
+from sandbox.access import managed_offering_or_404
 from sandbox.markets import selectors
 from sandbox.markets.forms import SpeedForm
 from sandbox.markets.models import ScenarioRun

@@ -13,22 +13,14 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from campus.api import User
-from courses.api import Offering, visible_offerings
+from courses.api import Offering, is_enrolled
 from sandbox.wallet.models import Account, Journal, Posting, Wallet
 
 ZERO = Decimal(0)
 
 
-def member_offerings(user: User) -> QuerySet[Offering]:
-    return visible_offerings(user).filter(enrollments__user=user, enrollments__is_active=True)
-
-
-def member_offering(user: User, slug: str) -> Offering | None:
-    return member_offerings(user).filter(slug=slug).first()
-
-
 def is_member(user: User, offering: Offering) -> bool:
-    return user.is_authenticated and member_offerings(user).filter(pk=offering.pk).exists()
+    return user.is_authenticated and is_enrolled(user_id=user.pk, offering_id=offering.pk)
 
 
 def has_wallet(*, offering_id: int, owner_id: int) -> bool:

@@ -1,20 +1,16 @@
-"""Who may open an offering's chain pages."""
+"""Who may open an offering's sandbox pages (chain, markets; the exchange adds opening the wallet)."""
 
 from django.http import Http404, HttpRequest
 
-from courses.api import Enrollment, Offering, manageable_offerings
+from courses.api import Offering, manageable_offerings, member_offering
 
 
 def member_offering_or_404(request: HttpRequest, slug: str) -> Offering:
     """The offering, if the user is actively enrolled in it; a 404 otherwise (its existence is
     not theirs to learn)."""
-    offering = Offering.objects.filter(
-        slug=slug,
-        enrollments__user=request.user,
-        enrollments__is_active=True,
-    ).first()
+    offering = member_offering(request.user, slug)
     if offering is None:
-        raise Http404("No chain for you here.")
+        raise Http404("No sandbox for you here.")
     return offering
 
 
@@ -24,9 +20,3 @@ def managed_offering_or_404(request: HttpRequest, slug: str) -> Offering:
     if offering is None:
         raise Http404("Not an offering you manage.")
     return offering
-
-
-def is_enrolled(user_id: int, offering_id: int) -> bool:
-    return Enrollment.objects.filter(
-        offering_id=offering_id, user_id=user_id, is_active=True
-    ).exists()
