@@ -33,7 +33,8 @@ def tick_scenario(run_id: int) -> str:
 def snapshot_portfolios() -> int:
     """Every minute: each offering's students' portfolio values, then freeze ended competitions."""
     now = timezone.now()
-    offerings = Market.objects.values_list("offering_id", flat=True).distinct()
+    # .order_by(): the default ordering would join in and DISTINCT on course, term and symbol
+    offerings = Market.objects.order_by().values_list("offering_id", flat=True).distinct()
     taken = sum(leaderboard.take_snapshots(offering_id=o, at=now) for o in offerings)
     leaderboard.freeze_ended_competitions(now=now)
     return taken

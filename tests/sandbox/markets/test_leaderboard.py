@@ -15,6 +15,7 @@ from sandbox.markets.leaderboard import (
     take_snapshots,
 )
 from sandbox.markets.models import Competition, PortfolioSnapshot
+from sandbox.wallet.services import open_wallet
 from tests.factories import EnrollmentFactory, UserFactory
 from tests.sandbox.trades import bob_sells_to_alice
 
@@ -51,6 +52,7 @@ def test_portfolios_are_marked_at_last_prices_and_pnl_is_over_holding_the_grant(
 def test_only_enrolled_students_are_ranked(classroom):
     instructor = UserFactory()
     EnrollmentFactory(offering=classroom.offering, user=instructor, role="instructor")
+    open_wallet(offering_id=classroom.offering.pk, owner_id=instructor.pk)  # as a visit would
 
     ranked = {row.user_id for row in standings(classroom.offering.pk)}
 
@@ -93,3 +95,12 @@ def test_a_competition_counts_from_its_start_and_freezes_at_its_end(classroom):
     assert live[classroom.alice.pk].pnl == Decimal("0.05999") * Decimal("10000000")
     assert frozen == live  # later prices change nothing
     assert freeze_ended_competitions(now=timezone.now()) == 0  # frozen once
+
+
+def test_the_minute_task_snapshots_each_student_once_whatever_the_number_of_markets(classroom):
+    from sandbox.markets.tasks import snapshot_portfolios
+
+    taken = snapshot_portfolios()
+
+    assert taken == 2  # alice and bob, though the offering has three markets
+    assert PortfolioSnapshot.objects.filter(owner=classroom.alice).count() == 1
