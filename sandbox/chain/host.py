@@ -144,11 +144,14 @@ class ChainSupervisor:
         self.ensure(chain_pk)
 
     def reset(self, chain_pk: int) -> None:
-        """Back to genesis: same chain id and accounts, no history. Snapshots are kept."""
+        """Back to genesis: same chain id and accounts, no history. Snapshots are kept. A chain
+        that was stopped stays stopped (it starts at genesis on its next use)."""
         with self._chain_lock(chain_pk):
+            was_running = chain_pk in self._running
             self._stop_locked(chain_pk)
             self._state_file(chain_pk).unlink(missing_ok=True)
-        self.ensure(chain_pk)
+        if was_running:
+            self.ensure(chain_pk)
 
     # --- the supervision loop -------------------------------------------------------------------
     def supervise_once(self) -> None:
@@ -273,8 +276,8 @@ class ChainSupervisor:
                 return
             try:
                 chain = self._chain(chain_pk)
-                parent = self._running.get(chain.forked_from_id) if chain.is_fork else None
-                self._start(chain, parent.node.port if parent else None)
+                parent_port = self.ensure(chain.forked_from_id) if chain.is_fork else None
+                self._start(chain, parent_port)
                 self._running[chain_pk].deaths = entry.deaths
             except (ChainUnavailable, UnknownChain) as error:
                 log.error("chain %s could not be revived: %s", chain_pk, error)

@@ -62,10 +62,10 @@ def rotate_token(*, chain: Chain) -> str:
     token = secrets.token_urlsafe(TOKEN_BYTES)
     with transaction.atomic(durable=True):
         old = Chain.objects.select_for_update().get(pk=chain.pk)
-        proxy.forget_token(old.token_digest)
         Chain.objects.filter(pk=chain.pk).update(
             token_digest=digest(token), encrypted_token=encrypt_text(token, purpose=TOKEN_PURPOSE)
         )
+    proxy.forget_token(old.token_digest)  # after commit: a lookup before it would cache the old
     chain.refresh_from_db()
     return token
 
