@@ -15,10 +15,10 @@ from decimal import Decimal
 from sandbox.exchange.engine import MatchingEngine
 from sandbox.exchange.formats import amount
 from sandbox.exchange.models import Market, Order, Trade
-from sandbox.exchange.selectors import epoch_ms
+from sandbox.exchange.selectors import epoch_ms, now_ms
 from sandbox.exchange.settlement import Settlement
 from sandbox.exchange.stream_events import depth_event, trade_event
-from sandbox.exchange.streams import market_group, now_ms, publish_on_commit, user_group
+from sandbox.exchange.streams import market_group, publish_on_commit, user_group
 from sandbox.exchange.units import MarketUnits
 from sandbox.wallet.api import LedgerBatch
 
@@ -55,11 +55,14 @@ def announce(
     messages.append(
         (market_group(offering, symbol, "depth"), depth_event(symbol, version, version, bids, asks))
     )
+    trades_of: dict[int, list[Trade]] = {}
+    for trade in settlement.trades:
+        trades_of.setdefault(trade.buyer_order_id, []).append(trade)
+        trades_of.setdefault(trade.seller_order_id, []).append(trade)
     for order in settlement.orders.values():
         group = user_group(offering_id=offering, owner_id=order.owner_id)
-        messages += [
-            (group, r) for r in _execution_reports(market, order, settlement.trades, placed)
-        ]
+        reports = _execution_reports(market, order, trades_of.get(order.pk, []), placed)
+        messages += [(group, report) for report in reports]
     for owner, position in _positions(settlement, batch).items():
         messages.append((user_group(offering_id=offering, owner_id=owner), position))
     publish_on_commit(messages)
@@ -78,13 +81,11 @@ def _touched_levels(settlement, engine, units) -> tuple[list, list]:
     return bids, asks
 
 
-def _execution_reports(market, order: Order, trades: list[Trade], placed: Order | None) -> list:
+def _execution_reports(market, order: Order, its_trades: list[Trade], placed: Order | None) -> list:
     """Binance sends one report when an order is placed, one per trade of it, and one when it
     ends otherwise (cancelled or expired)."""
     reports = [_report(market, order, "NEW", None)] if order is placed else []
-    for trade in trades:
-        if order.pk in (trade.buyer_order_id, trade.seller_order_id):
-            reports.append(_report(market, order, "TRADE", trade))
+    reports += [_report(market, order, "TRADE", trade) for trade in its_trades]
     if order.status in ENDED_OTHERWISE:
         reports.append(_report(market, order, ENDED_OTHERWISE[order.status], None))
     return reports

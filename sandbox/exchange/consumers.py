@@ -23,7 +23,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from sandbox.exchange import listenkeys
 from sandbox.exchange.fanout import fanout
-from sandbox.exchange.streams import Stream, now_ms, parse_stream, user_group
+from sandbox.exchange.selectors import now_ms
+from sandbox.exchange.streams import Stream, parse_stream, user_group
 
 MAX_STREAMS = 200
 FLUSH_EVERY_S = 0.1
@@ -34,6 +35,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
         route = self.scope["url_route"]["kwargs"]
         self.combined = route.get("combined", False)
         self.subscribed: dict[str, Stream] = {}
+        self.stream_of_group: dict[str, str] = {}  # combined streams' names, by group
         self.groups_joined: set[str] = set()
         self.depth = DepthBuffers()
         self.flusher: asyncio.Task | None = None
@@ -106,7 +108,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
             return
         text = message["text"]
         if self.combined:
-            stream = _stream_name_of(*message["key"], self.subscribed)
+            stream = self.stream_of_group.get(group, "")
             text = f'{{"stream":"{stream}","data":{text}}}'
         await self.send(text_data=text)
 
@@ -126,6 +128,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
         if len(self.subscribed) >= MAX_STREAMS and name not in self.subscribed:
             return f"Invalid request: at most {MAX_STREAMS} streams per connection."
         self.subscribed[name] = stream
+        self.stream_of_group[stream.group(self.offering_id)] = name
         if stream.kind == "depth":
             self.depth.watch(stream)
         await self._join(stream.group(self.offering_id))
@@ -139,6 +142,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
         group = stream.group(self.offering_id)
         if not any(s.group(self.offering_id) == group for s in self.subscribed.values()):
             self.groups_joined.discard(group)
+            self.stream_of_group.pop(group, None)
             await fanout().leave(group, self)
         return None
 
@@ -230,14 +234,6 @@ class DepthBuffers:
             cursors = [self.cursor.get(n, 0) for n, s in self.streams.items() if s.symbol == symbol]
             floor = min(cursors) if cursors else float("inf")
             self.pending[symbol] = [e for e in events if e["u"] > floor]
-
-
-def _stream_name_of(event: str, symbol: str, interval: str, subscribed: dict[str, Stream]) -> str:
-    kind = {"trade": "trade", "24hrTicker": "ticker", "kline": "kline"}.get(event, event)
-    for name, stream in subscribed.items():
-        if (stream.kind, stream.symbol, stream.interval) == (kind, symbol, interval):
-            return name
-    return ""
 
 
 @database_sync_to_async

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from sandbox.exchange.errors import InvalidSymbol
 from sandbox.exchange.models import OPEN_STATUSES, Market, Order, Trade
@@ -117,6 +118,10 @@ _TRADE_ROW = ("pk", "price", "qty", "quote_qty", "is_buyer_maker", "created_at")
 
 def epoch_ms(moment: datetime) -> int:
     return (moment - _EPOCH) // _MS
+
+
+def now_ms() -> int:
+    return epoch_ms(timezone.now())
 
 
 def from_epoch_ms(ms: int) -> datetime:

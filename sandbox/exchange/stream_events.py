@@ -8,8 +8,7 @@ from decimal import Decimal
 from sandbox.exchange import selectors
 from sandbox.exchange.formats import amount, percent
 from sandbox.exchange.models import Market, Trade
-from sandbox.exchange.selectors import KLINE_INTERVALS, epoch_ms, from_epoch_ms
-from sandbox.exchange.streams import now_ms
+from sandbox.exchange.selectors import KLINE_INTERVALS, epoch_ms, from_epoch_ms, now_ms
 
 DAY_MS = 24 * 3_600_000
 

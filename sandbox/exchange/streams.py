@@ -19,7 +19,6 @@ import asyncio
 import json
 import re
 import threading
-import time
 from dataclasses import dataclass
 
 from asgiref.sync import async_to_sync
@@ -48,7 +47,7 @@ class Stream:
         if self.kind == ANNOUNCEMENTS:
             return announcements_group(offering_id)
         suffix = f"kline.{self.interval}" if self.kind == "kline" else self.kind
-        return f"md.{offering_id}.{self.symbol}.{suffix}"
+        return market_group(offering_id, self.symbol, suffix)
 
 
 def parse_stream(name: str) -> Stream | None:
@@ -120,14 +119,8 @@ async def _send_all(layer, messages: list[tuple[str, dict]]) -> None:
 def _message(group: str, payload: dict) -> dict:
     if payload.get("e") == "depthUpdate":
         return {"type": "stream.event", "group": group, "payload": payload}
-    interval = payload["k"]["i"] if payload.get("e") == "kline" else ""
     return {
         "type": "stream.event",
         "group": group,
         "text": json.dumps(payload, separators=(",", ":")),
-        "key": [payload.get("e"), payload.get("s"), interval],
     }
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)

@@ -4,8 +4,9 @@ from datetime import timedelta
 
 from celery import shared_task
 
+from sandbox.exchange.selectors import now_ms
 from sandbox.exchange.stream_events import kline_event, recently_traded, ticker_event
-from sandbox.exchange.streams import STREAMED_KLINE_INTERVALS, market_group, now_ms, publish_many
+from sandbox.exchange.streams import STREAMED_KLINE_INTERVALS, market_group, publish_many
 
 # A market that traded in this window gets its ticker and candles sent (a little over the beat
 # period, so a beat that runs late misses nothing).

@@ -28,7 +28,8 @@ from sandbox.exchange.api import (
     place_order,
     set_market_status,
 )
-from sandbox.exchange.streams import announcements_group, now_ms, publish_on_commit
+from sandbox.exchange.selectors import now_ms
+from sandbox.exchange.streams import announcements_group, publish_on_commit
 from sandbox.markets.bots import CancelAll, Holdings, MarketView, Place, decide
 from sandbox.markets.house import house_bot_user, house_funding, withdraw_quotes
 from sandbox.markets.models import Announcement, ScenarioRun

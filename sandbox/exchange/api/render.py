@@ -3,18 +3,12 @@ strings with eight places ("0.01000000"), times as Unix milliseconds."""
 
 from __future__ import annotations
 
-from django.utils import timezone
-
 from sandbox.exchange.filters import STOP_TYPES, STP_MODES
 from sandbox.exchange.formats import amount, percent  # noqa: F401 - re-exported for the views
 from sandbox.exchange.models import Market, Order, Trade
 from sandbox.exchange.selectors import Kline, epoch_ms
 
 ORDER_TYPES = ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"]
-
-
-def now_ms() -> int:
-    return epoch_ms(timezone.now())
 
 
 def order_ack(order: Order, symbol: str) -> dict:
