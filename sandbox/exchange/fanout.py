@@ -10,7 +10,6 @@ layer (Redis pub/sub in production): processes scale out as before.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Protocol
 
@@ -72,11 +71,3 @@ def fanout() -> Fanout:
     if found is None:
         found = _fanouts[loop] = Fanout()
     return found
-
-
-async def close_fanout() -> None:
-    found = _fanouts.pop(asyncio.get_running_loop(), None)
-    if found is not None and found.receiving is not None:
-        found.receiving.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await found.receiving

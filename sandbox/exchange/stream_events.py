@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from django.utils import timezone
+
 from sandbox.exchange import selectors
 from sandbox.exchange.formats import amount, percent
 from sandbox.exchange.models import Market, Trade
@@ -104,12 +106,7 @@ def kline_event(market: Market, interval: str, *, at_ms: int) -> dict:
     }
 
 
-def recently_traded(offering_ids: list[int] | None, *, within: timedelta) -> list[Market]:
+def recently_traded(*, within: timedelta) -> list[Market]:
     """Markets with a trade in the last `within`: the ones whose ticker and candles moved."""
-    from django.utils import timezone
-
     since = timezone.now() - within
-    markets = Market.objects.filter(trades__created_at__gte=since).distinct()
-    if offering_ids is not None:
-        markets = markets.filter(offering_id__in=offering_ids)
-    return list(markets.order_by("pk"))
+    return list(Market.objects.filter(trades__created_at__gte=since).distinct().order_by("pk"))

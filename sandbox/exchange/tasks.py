@@ -16,7 +16,7 @@ RECENT = timedelta(seconds=2)
 @shared_task(ignore_result=True)
 def publish_tickers_and_candles() -> int:
     at = now_ms()
-    markets = recently_traded(None, within=RECENT)
+    markets = recently_traded(within=RECENT)
     messages = []
     for market in markets:
         group = market_group(market.offering_id, market.symbol, "ticker")

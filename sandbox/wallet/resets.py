@@ -12,9 +12,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from campus.errors import ServiceError
-from sandbox.wallet.ledger import AVAILABLE, LedgerBatch, Leg
 from sandbox.wallet.models import Account, Journal, Wallet
-from sandbox.wallet.services import starting_grant, system_account, user_accounts
+from sandbox.wallet.services import credit_from_issuance, starting_grant
 
 
 def reset_wallet(*, offering_id: int, owner_id: int) -> bool:
@@ -34,19 +33,16 @@ def reset_wallet(*, offering_id: int, owner_id: int) -> bool:
                 "funds_on_hold",
                 _("This wallet still has funds on hold for open orders; cancel them first."),
             )
-        codes = sorted({a.asset_id for a in held} | set(grant))
-        accounts = user_accounts(offering_id=offering_id, owner_id=owner_id, asset_codes=codes)
-        batch = LedgerBatch(offering_id)
-        for code in codes:
-            change = grant.get(code, 0) - accounts[code].available
-            issuance = system_account(
-                offering_id=offering_id, asset_code=code, kind=Account.Kind.ISSUANCE
-            )
-            batch.add(
-                Journal.Kind.RESET,
-                [Leg(accounts[code], AVAILABLE, change), Leg(issuance, AVAILABLE, -change)],
-                reference=f"reset:{owner_id}",
-                memo="back to the starting grant",
-            )
-        batch.commit()
+        now = {account.asset_id: account.available for account in held}
+        changes = {
+            code: grant.get(code, 0) - now.get(code, 0) for code in sorted(set(now) | set(grant))
+        }
+        credit_from_issuance(  # a negative change goes back to issuance
+            offering_id=offering_id,
+            owner_id=owner_id,
+            amounts=changes,
+            kind=Journal.Kind.RESET,
+            reference=f"reset:{owner_id}",
+            memo="back to the starting grant",
+        )
     return True

@@ -104,7 +104,7 @@ def open_wallet_in_transaction(*, offering_id: int, owner_id: int) -> tuple[Wall
             wallet = Wallet.objects.create(offering_id=offering_id, owner_id=owner_id)
     except IntegrityError:  # opened concurrently by another transaction
         return Wallet.objects.get(offering_id=offering_id, owner_id=owner_id), False
-    _credit_from_issuance(
+    credit_from_issuance(
         offering_id=offering_id,
         owner_id=owner_id,
         amounts=starting_grant(offering_id),
@@ -119,7 +119,7 @@ def issue(*, offering_id: int, owner_id: int, amounts: dict[str, Decimal], memo:
     makers, instructor top-ups). One balanced journal per asset, in one transaction."""
     _check_amounts(amounts)
     with transaction.atomic(durable=True):
-        _credit_from_issuance(
+        credit_from_issuance(
             offering_id=offering_id,
             owner_id=owner_id,
             amounts=amounts,
@@ -129,7 +129,7 @@ def issue(*, offering_id: int, owner_id: int, amounts: dict[str, Decimal], memo:
         )
 
 
-def _credit_from_issuance(
+def credit_from_issuance(
     *,
     offering_id: int,
     owner_id: int,
@@ -164,7 +164,7 @@ def open_funded_wallet(
         if Wallet.objects.filter(offering_id=offering_id, owner_id=owner_id).exists():
             return False
         Wallet.objects.create(offering_id=offering_id, owner_id=owner_id)
-        _credit_from_issuance(
+        credit_from_issuance(
             offering_id=offering_id,
             owner_id=owner_id,
             amounts=amounts,
