@@ -25,17 +25,8 @@ import django  # noqa: E402
 
 django.setup()
 
-from bench.machine import machine_line  # noqa: E402
+from bench.machine import chains_per_machine, machine_line, rss_mb  # noqa: E402
 from sandbox.chain.anvil import AnvilNode, student_mnemonic  # noqa: E402
-
-MACHINE_MEMORY_GIB = 24
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def send_transactions(node: AnvilNode, count: int) -> float:
@@ -80,7 +71,7 @@ def main() -> None:
     print(f"anvil_rss_idle_mb: {idle:.0f} MB")
     print(f"anvil_direct_tx_per_s: {args.transactions / seconds:.0f} tx/s")
     print(f"anvil_rss_after_{args.transactions}_tx_mb: {busy:.0f} MB")
-    print(f"anvil_chains_per_24gib_estimate: {MACHINE_MEMORY_GIB * 1024 / busy:.0f} chains")
+    print(f"anvil_chains_per_24gib_estimate: {chains_per_machine(busy)} chains")
 
 
 if __name__ == "__main__":

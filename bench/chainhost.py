@@ -20,13 +20,10 @@ import argparse
 import asyncio
 import os
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import aiohttp
@@ -34,18 +31,12 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.machine import machine_line  # noqa: E402
-from bench.scratch import bench_offering, server_env  # noqa: E402
+from bench.machine import chains_per_machine, machine_line, rss_mb  # noqa: E402
+from bench.scratch import bench_offering, server_env, start  # noqa: E402
+from sandbox.chain.anvil import free_port  # noqa: E402
 
-MACHINE_MEMORY_GIB = 24
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/blockcampus_bench_chain"
 COLD_STARTS = 5
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def seed(database_url: str, chains: int) -> list[tuple[int, str, str]]:
@@ -67,19 +58,6 @@ def seed(database_url: str, chains: int) -> list[tuple[int, str, str]]:
 
     connection.close()
     return seeded
-
-
-def start(command: list[str], env: dict, ready_url: str) -> subprocess.Popen:
-    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(ready_url, timeout=2).read()
-            return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"bench: {command[1]} did not answer {ready_url} within 60 s")
 
 
 async def rpc(session: aiohttp.ClientSession, url: str, method: str, params: list) -> object:
@@ -174,15 +152,6 @@ async def start_many(site: str, chains: list[tuple[int, str, str]], at_once: int
         return time.perf_counter() - started
 
 
-def rss_mb(pids: list[int]) -> list[float]:
-    sizes = []
-    for pid in pids:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                sizes.append(int(line.split()[1]) / 1024)
-    return sizes
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--chains", type=int, default=200)
@@ -241,13 +210,13 @@ def measure(site: str, chains: list, args, chain_id_base: int) -> None:
 
     seconds = asyncio.run(start_many(site, chains, at_once=4))
     pids = list(Chain.objects.filter(status="running").values_list("pid", flat=True))
-    sizes = rss_mb(pids)
+    sizes = [rss_mb(pid) for pid in pids]
     per_chain = statistics.mean(sizes)
     print(f"chains_started_through_proxy: {len(chains)} chains in {seconds:.1f} s")
     print(f"chains_running_at_once: {len(sizes)} chains")
     print(f"anvil_rss_total_mb: {sum(sizes):.0f} MB")
     print(f"anvil_rss_per_running_chain_mb: {per_chain:.1f} MB")
-    print(f"chains_per_24gib_estimate: {MACHINE_MEMORY_GIB * 1024 * 0.8 / per_chain:.0f} chains")
+    print(f"chains_per_24gib_estimate: {chains_per_machine(per_chain)} chains")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -63,3 +65,18 @@ def bench_offering(database_url: str, **extra_env: str):
     )
     list_default_markets(offering_id=offering.pk)
     return offering
+
+
+def start(command: list[str], env: dict, ready_url: str) -> subprocess.Popen:
+    """Start a server process (in its own session, so its children stop with it) and wait until
+    `ready_url` answers."""
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(ready_url, timeout=2).read()
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"bench: {command[1]} did not answer {ready_url} within 60 s")

@@ -25,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.chainhost import free_port, start  # noqa: E402
 from bench.machine import machine_line  # noqa: E402
-from bench.scratch import bench_offering, server_env  # noqa: E402
+from bench.scratch import bench_offering, server_env, start  # noqa: E402
+from sandbox.chain.anvil import free_port  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/blockcampus_bench_streams"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/9"
