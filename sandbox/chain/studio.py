@@ -41,6 +41,7 @@ from sandbox.chain.compiler import CompileMessage, CompilerUnavailable, compile_
 from sandbox.chain.host import ChainUnavailable
 from sandbox.chain.models import Chain, ContractArtifact, Deployment
 from sandbox.chain.nodes import chain_web3
+from sandbox.chain.selectors import dev_accounts
 
 MAX_SOURCE_BYTES = 100_000
 MAX_SOURCE_FILES = 20
@@ -157,7 +158,7 @@ def deploy_artifact(
     _check_value(constructor, value_wei)
     data = bytes.fromhex(artifact.bytecode.removeprefix("0x")) + _encode(constructor, args)
     w3 = _web3(chain)
-    sender = _own_account(w3, sender)
+    sender = _own_account(chain, sender)
     receipt = _transact(w3, {"from": sender, "data": data, "value": value_wei}, artifact.abi)
     _require_success(receipt)
     with transaction.atomic(durable=True):
@@ -187,7 +188,7 @@ def call_function(
     w3 = _web3(chain)
     call = {"to": deployment.address, "data": abiforms.selector(entry) + _encode(entry, values)}
     if sender:
-        call["from"] = _own_account(w3, sender)
+        call["from"] = _own_account(chain, sender)
     try:
         raw = w3.eth.call(call)
     except (ContractLogicError, Web3RPCError) as error:
@@ -217,7 +218,7 @@ def send_transaction(
     values = _parse(entry, args)
     _check_value(entry, value_wei)
     w3 = _web3(chain)
-    sender = _own_account(w3, sender)
+    sender = _own_account(chain, sender)
     data = abiforms.selector(entry) + _encode(entry, values)
     transaction_ = {"from": sender, "to": deployment.address, "data": data, "value": value_wei}
     receipt = _transact(w3, transaction_, deployment.artifact.abi)
@@ -282,8 +283,10 @@ def _web3(chain: Chain) -> Web3:
         raise ServiceError("chain_unavailable", str(error)) from None
 
 
-def _own_account(w3: Web3, sender: str) -> str:
-    accounts = {a.lower(): Web3.to_checksum_address(a) for a in _rpc(w3, lambda: w3.eth.accounts)}
+def _own_account(chain: Chain, sender: str) -> str:
+    """One of the chain's funded accounts, derived from its mnemonic (no round trip to the node;
+    the same ten the node unlocks)."""
+    accounts = {a.address.lower(): a.address for a in dev_accounts(chain)}
     if (sender or "").lower() not in accounts:
         raise ServiceError(
             "unknown_sender",
