@@ -4,19 +4,19 @@ reaches the tape and the student's own orders, fills and balances, and the candl
 all without a reload."""
 
 import time
-from decimal import Decimal as D
 from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from sandbox.exchange.api import OrderRequest, place_order
+from sandbox.exchange.api import place_order
 from sandbox.exchange.markets import list_default_markets
 from sandbox.wallet.assets import ensure_standard_assets
 from sandbox.wallet.services import open_wallet
 from tests.browser.conftest import screenshot, serious_accessibility_violations
 from tests.factories import TEST_PASSWORD, EnrollmentFactory, OfferingFactory, UserFactory
+from tests.sandbox.trades import limit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 375, "height": 812}
@@ -51,15 +51,9 @@ def sandbox(transactional_db):
         open_wallet(offering_id=offering.pk, owner_id=student.pk)
         students.append(student)
     minji, junho = students
-    place_order(owner_id=junho.pk, market=btc, request=limit("SELL", "99000000", "0.002"))
-    place_order(owner_id=minji.pk, market=btc, request=limit("BUY", "99000000", "0.002"))
+    place_order(owner_id=junho.pk, market=btc, request=limit("SELL", "0.002", "99000000"))
+    place_order(owner_id=minji.pk, market=btc, request=limit("BUY", "0.002", "99000000"))
     return SimpleNamespace(offering=offering, btc=btc, minji=minji, junho=junho)
-
-
-def limit(side: str, price: str, quantity: str) -> OrderRequest:
-    return OrderRequest(
-        side=side, type="LIMIT", time_in_force="GTC", price=D(price), quantity=D(quantity)
-    )
 
 
 def open_trading_page(page, site, sandbox) -> list[str]:
@@ -84,7 +78,7 @@ def test_another_students_order_appears_in_the_book_without_a_reload(page, site,
     expect(bids).not_to_contain_text("95,000,000")
 
     place_order(
-        owner_id=sandbox.junho.pk, market=sandbox.btc, request=limit("BUY", "95000000", "0.03")
+        owner_id=sandbox.junho.pk, market=sandbox.btc, request=limit("BUY", "0.03", "95000000")
     )
 
     expect(bids).to_contain_text("95,000,000", timeout=SOON_MS)
@@ -94,13 +88,13 @@ def test_another_students_order_appears_in_the_book_without_a_reload(page, site,
 
 def test_a_crossing_order_updates_tape_fills_open_orders_and_balances(page, site, sandbox):
     place_order(
-        owner_id=sandbox.minji.pk, market=sandbox.btc, request=limit("SELL", "100000000", "0.01")
+        owner_id=sandbox.minji.pk, market=sandbox.btc, request=limit("SELL", "0.01", "100000000")
     )
     open_trading_page(page, site, sandbox)
     expect(page.get_by_test_id("open-orders")).to_contain_text("100,000,000")
 
     place_order(
-        owner_id=sandbox.junho.pk, market=sandbox.btc, request=limit("BUY", "100000000", "0.01")
+        owner_id=sandbox.junho.pk, market=sandbox.btc, request=limit("BUY", "0.01", "100000000")
     )
 
     expect(page.get_by_test_id("recent-trades").locator("tbody tr").first).to_contain_text(
@@ -127,10 +121,10 @@ def test_candlestick_chart_draws_and_page_reads_well_on_desktop_and_phone(page, 
     expect(chart.locator("canvas").first).to_be_attached()
     page.wait_for_function(f"({COLOURED_PIXELS})() > 20", timeout=SOON_MS)
     place_order(
-        owner_id=sandbox.junho.pk, market=sandbox.btc, request=limit("SELL", "98000000", "0.004")
+        owner_id=sandbox.junho.pk, market=sandbox.btc, request=limit("SELL", "0.004", "98000000")
     )
     place_order(
-        owner_id=sandbox.minji.pk, market=sandbox.btc, request=limit("BUY", "101000000", "0.004")
+        owner_id=sandbox.minji.pk, market=sandbox.btc, request=limit("BUY", "0.004", "101000000")
     )
     expect(page.get_by_test_id("recent-trades").locator("tbody tr")).to_have_count(
         2, timeout=SOON_MS

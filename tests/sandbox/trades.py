@@ -5,13 +5,14 @@ from decimal import Decimal
 from sandbox.exchange.api import OrderRequest, place_order
 
 
-def limit(side: str, quantity: str, price: str) -> OrderRequest:
+def limit(side: str, quantity: str, price: str, *, tif: str = "GTC", **extra) -> OrderRequest:
     return OrderRequest(
         side=side,
         type="LIMIT",
         quantity=Decimal(quantity),
         price=Decimal(price),
-        time_in_force="GTC",
+        time_in_force=tif,
+        **extra,
     )
 
 

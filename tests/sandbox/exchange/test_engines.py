@@ -10,14 +10,9 @@ from sandbox.exchange.engines import engine_for, forget_all, market_writer, rebu
 from sandbox.exchange.filters import OrderRequest
 from sandbox.exchange.models import Market
 from sandbox.exchange.services import cancel_order, place_order
+from tests.sandbox.trades import limit
 
 pytestmark = pytest.mark.django_db
-
-
-def limit(side, qty, price):
-    return OrderRequest(
-        side=side, type="LIMIT", quantity=D(qty), price=D(price), time_in_force="GTC"
-    )
 
 
 def stop_loss(qty, stop, price):

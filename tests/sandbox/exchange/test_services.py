@@ -10,19 +10,9 @@ from sandbox.exchange.models import Market, Order, Trade
 from sandbox.exchange.services import cancel_open_orders, cancel_order, place_order
 from sandbox.wallet.checks import find_ledger_breaks
 from sandbox.wallet.models import Account, Posting
+from tests.sandbox.trades import limit
 
 pytestmark = pytest.mark.django_db
-
-
-def limit(side, qty, price, **kw):
-    return OrderRequest(
-        side=side,
-        type="LIMIT",
-        quantity=D(qty),
-        price=D(price),
-        time_in_force=kw.pop("tif", "GTC"),
-        **kw,
-    )
 
 
 def balance(user, asset, offering):

@@ -1,23 +1,16 @@
 """Public market data: exchangeInfo, depth, trades, klines, avgPrice and the tickers."""
 
 from datetime import UTC, datetime
-from decimal import Decimal as D
 
 import pytest
 
-from sandbox.exchange.filters import OrderRequest
 from sandbox.exchange.models import Trade
 from sandbox.exchange.services import place_order
+from tests.sandbox.trades import limit
 
 pytestmark = pytest.mark.django_db
 
 MINUTE = 60_000
-
-
-def limit(side, qty, price):
-    return OrderRequest(
-        side=side, type="LIMIT", quantity=D(qty), price=D(price), time_in_force="GTC"
-    )
 
 
 def trade(exchange, qty, price, *, at_ms=None, buyer_takes=True):
