@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 
 from campus.api import User
-from sandbox.exchange.api import ExchangeError, cancel_open_orders
+from sandbox.exchange.api import ExchangeError, cancel_open_orders, market_by_symbol
 from sandbox.markets.models import HouseBot
 from sandbox.wallet.api import open_funded_wallet
 
@@ -33,20 +33,33 @@ def house_bot_user(*, offering_id: int, slot: int) -> User:
     found = (
         HouseBot.objects.select_related("user").filter(offering_id=offering_id, slot=slot).first()
     )
-    if found is not None:
-        return found.user
+    user = found.user if found is not None else _new_house_user(offering_id, slot)
+    # Funded apart from its creation (both are durable transactions): a bot whose creation was
+    # cut short before its wallet is funded on its next tick. Funding twice changes nothing.
+    open_funded_wallet(
+        offering_id=offering_id, owner_id=user.pk, amounts=house_funding(), memo="house bot"
+    )
+    return user
+
+
+def _new_house_user(offering_id: int, slot: int) -> User:
     try:
         with transaction.atomic(durable=True):
             user = User(username=f"house-{offering_id}-{slot}", first_name="House bot")
             user.set_unusable_password()
             user.save()
             HouseBot.objects.create(offering_id=offering_id, slot=slot, user=user)
+            return user
     except IntegrityError:  # created at the same moment by another tick
         return HouseBot.objects.get(offering_id=offering_id, slot=slot).user
-    open_funded_wallet(
-        offering_id=offering_id, owner_id=user.pk, amounts=house_funding(), memo="house bot"
-    )
-    return user
+
+
+def withdraw_bots(*, offering_id: int, scenario) -> None:
+    """Every bot of the scenario takes its orders out of the books."""
+    for slot, bot in enumerate(scenario.bots):
+        market = market_by_symbol(offering_id=offering_id, symbol=bot.market)
+        owner = house_bot_user(offering_id=offering_id, slot=slot)
+        withdraw_quotes(owner_id=owner.pk, market=market)
 
 
 def withdraw_quotes(*, owner_id: int, market) -> None:

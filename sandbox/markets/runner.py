@@ -31,7 +31,7 @@ from sandbox.exchange.api import (
 from sandbox.exchange.selectors import now_ms
 from sandbox.exchange.streams import announcements_group, publish_on_commit
 from sandbox.markets.bots import CancelAll, Holdings, MarketView, Place, decide
-from sandbox.markets.house import house_bot_user, house_funding, withdraw_quotes
+from sandbox.markets.house import house_bot_user, house_funding, withdraw_bots, withdraw_quotes
 from sandbox.markets.models import Announcement, ScenarioRun
 from sandbox.markets.pricemodels import Replay, tick_random, to_tick, with_changes
 from sandbox.markets.scenario import Event, Scenario, load_scenario
@@ -66,6 +66,11 @@ def tick(run_id: int, *, now: datetime | None = None) -> TickReport:
         if elapsed - run.state.get("at", 0.0) < MIN_TICK_SPACING and elapsed < scenario.duration:
             return TickReport("not_due")
         report = _run_tick(run, scenario, elapsed)
+        if ScenarioRun.objects.filter(pk=run_id, status=ScenarioRun.Status.STOPPED).exists():
+            # stopped while this tick traded: what it placed after stop_run withdrew the bots
+            # must not stay in the books
+            withdraw_bots(offering_id=run.offering_id, scenario=scenario)
+            return report
         if elapsed >= scenario.duration:
             _finish(run, scenario, now)
             report.outcome = "finished"
@@ -194,10 +199,7 @@ def _request(intent: Place, run: ScenarioRun, number: int, slot: int, n: int) ->
 
 def _finish(run: ScenarioRun, scenario: Scenario, now: datetime) -> None:
     """The end: bots take their quotes out of the books; the run keeps its record."""
-    for slot, bot in enumerate(scenario.bots):
-        market = market_by_symbol(offering_id=run.offering_id, symbol=bot.market)
-        owner = house_bot_user(offering_id=run.offering_id, slot=slot)
-        withdraw_quotes(owner_id=owner.pk, market=market)
+    withdraw_bots(offering_id=run.offering_id, scenario=scenario)
     ScenarioRun.objects.filter(pk=run.pk).update(
         status=ScenarioRun.Status.FINISHED, elapsed=scenario.duration, clock_at=now, ended_at=now
     )

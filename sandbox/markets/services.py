@@ -13,7 +13,7 @@ from campus.errors import ServiceError
 from courses.api import active_students
 from sandbox.exchange.api import ExchangeError, Market, market_by_symbol, set_market_status
 from sandbox.markets.catalogue import shipped_scenarios
-from sandbox.markets.house import house_bot_user, withdraw_quotes
+from sandbox.markets.house import withdraw_bots, withdraw_quotes
 from sandbox.markets.models import PriceSeries, ScenarioRun
 from sandbox.markets.scenario import load_scenario
 from sandbox.wallet.api import reset_wallet
@@ -82,10 +82,7 @@ def stop_run(*, run_id: int) -> ScenarioRun:
     A new run (with the same seed, to replay it) starts from the beginning."""
     run = _change(run_id, None, status=ScenarioRun.Status.STOPPED, ended_at=timezone.now())
     script = load_scenario(run.script)
-    for slot, bot in enumerate(script.bots):
-        market = _market(run.offering_id, bot.market)
-        owner = house_bot_user(offering_id=run.offering_id, slot=slot)
-        withdraw_quotes(owner_id=owner.pk, market=market)
+    withdraw_bots(offering_id=run.offering_id, scenario=script)
     for symbol in script.markets:
         set_market_status(market_id=_market(run.offering_id, symbol).pk, trading=True)
     return run

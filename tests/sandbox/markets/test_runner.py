@@ -202,3 +202,41 @@ def test_every_shipped_scenarios_bots_trade_from_the_first_ticks(exchange, scena
     assert sum(r.placed for r in reports) > 10
     assert sum(r.refused for r in reports) == 0  # sizes and prices pass every market's filters
     ledger_is_whole()
+
+
+@pytest.mark.django_db
+def test_a_run_stopped_while_its_tick_trades_leaves_no_bot_orders_behind(exchange, monkeypatch):
+    run = start_scenario(
+        offering_id=exchange.offering.pk, scenario="flash-crash", started_by_id=None, seed=6
+    )
+    trade_then_be_stopped = runner._run_tick
+
+    def tick_during_which_the_instructor_stops(run_, scenario, elapsed):
+        report = trade_then_be_stopped(run_, scenario, elapsed)
+        ScenarioRun.objects.filter(pk=run_.pk).update(status="stopped")  # stop_run, meanwhile
+        return report
+
+    monkeypatch.setattr(runner, "_run_tick", tick_during_which_the_instructor_stops)
+
+    report = runner.tick(run.pk, now=run.clock_at + timedelta(seconds=1))
+
+    assert report.placed > 0
+    assert not Order.objects.filter(
+        owner__house_bot__isnull=False, status__in=["NEW", "PARTIALLY_FILLED"]
+    ).exists()
+
+
+@pytest.mark.django_db
+def test_a_house_bot_whose_creation_was_cut_short_is_funded_on_its_next_use(exchange):
+    from sandbox.markets.house import house_bot_user
+    from sandbox.markets.models import HouseBot
+    from sandbox.wallet.models import Wallet
+    from tests.factories import UserFactory
+
+    orphan = UserFactory(username="house-cut-short")
+    HouseBot.objects.create(offering=exchange.offering, slot=0, user=orphan)  # no wallet yet
+
+    user = house_bot_user(offering_id=exchange.offering.pk, slot=0)
+
+    assert user == orphan
+    assert Wallet.objects.filter(offering=exchange.offering, owner=orphan).exists()
