@@ -66,6 +66,7 @@ def site(transactional_db):
     deadline = time.monotonic() + 10
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
+    assert server.started, "uvicorn did not start within 10 s"
     yield SimpleNamespace(url=f"http://127.0.0.1:{port}", ws=f"ws://127.0.0.1:{port}")
     server.should_exit = True
     thread.join(timeout=10)
