@@ -143,6 +143,9 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 CELERY_TIMEZONE = "UTC"
 
+# --- Courses -----------------------------------------------------------------------------------
+COURSES_GRADING_TIME_LIMIT_S = env.int("COURSES_GRADING_TIME_LIMIT_S", default=120)
+
 # --- Chains ------------------------------------------------------------------------------------
 # The EVM version contracts are compiled for; the students' chains run the same hardfork.
 CHAIN_EVM_VERSION = env.str("CHAIN_EVM_VERSION", default="cancun")

@@ -1,8 +1,22 @@
 """What other apps may use of courses (OEP-49 style boundary): sandbox imports only this."""
 
 from courses.demo import demo_offerings
+from courses.grading.attempts import submit_attempt
+from courses.grading.registry import (
+    BaseGrader,
+    CheckResult,
+    Grader,
+    GradingContext,
+    GradingError,
+    Outcome,
+    RetryableGradingError,
+    SpecProblem,
+    grader_for,
+    register,
+)
+from courses.grading.texts import localize, text_problems
 from courses.links import OfferingLink, register_offering_links
-from courses.models import Course, Enrollment, Offering
+from courses.models import Attempt, Course, Enrollment, Exercise, Offering
 from courses.selectors import (
     active_students,
     is_enrolled,
@@ -13,16 +27,31 @@ from courses.selectors import (
 from courses.services import enroll
 
 __all__ = [
+    "Attempt",
+    "BaseGrader",
+    "CheckResult",
     "Course",
     "Enrollment",
+    "Exercise",
+    "Grader",
+    "GradingContext",
+    "GradingError",
     "Offering",
     "OfferingLink",
+    "Outcome",
+    "RetryableGradingError",
+    "SpecProblem",
     "active_students",
     "demo_offerings",
     "enroll",
+    "grader_for",
     "is_enrolled",
+    "localize",
     "manageable_offerings",
     "member_offering",
+    "register",
     "register_offering_links",
+    "submit_attempt",
+    "text_problems",
     "visible_offerings",
 ]

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class CoursesConfig(AppConfig):
     name = "courses"
     verbose_name = _("Courses")
+
+    def ready(self) -> None:
+        from courses.grading.quiz import quiz_grader
+        from courses.grading.registry import register
+
+        register(quiz_grader)

@@ -5,14 +5,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from campus.models import University
+from courses.models.localized import Localized
 
 
-class Course(models.Model):
-    """A course as authored, independent of where and when it is taught."""
+class Course(Localized):
+    """A course as authored, independent of where and when it is taught. `languages` lists the
+    languages its text is written in, the default first."""
 
     slug = models.SlugField(_("slug"), max_length=64, unique=True)
     title = models.CharField(_("title"), max_length=200)
     summary = models.TextField(_("summary"), blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
 
     class Meta:
         ordering = ["title"]
