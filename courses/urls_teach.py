@@ -1,0 +1,3 @@
+"""Instructors' course admin on the site: gradebook, deadlines, roster progress, content."""
+
+urlpatterns: list = []
