@@ -145,6 +145,8 @@ CELERY_TIMEZONE = "UTC"
 
 # --- Courses -----------------------------------------------------------------------------------
 COURSES_GRADING_TIME_LIMIT_S = env.int("COURSES_GRADING_TIME_LIMIT_S", default=120)
+# More graders, as dotted paths to grader objects (a university's own exercise kinds).
+COURSES_GRADERS = env.list("COURSES_GRADERS", default=[])
 
 # --- Chains ------------------------------------------------------------------------------------
 # The EVM version contracts are compiled for; the students' chains run the same hardfork.

@@ -7,7 +7,12 @@ class CoursesConfig(AppConfig):
     verbose_name = _("Courses")
 
     def ready(self) -> None:
+        from django.conf import settings
+        from django.utils.module_loading import import_string
+
         from courses.grading.quiz import quiz_grader
         from courses.grading.registry import register
 
         register(quiz_grader)
+        for dotted_path in settings.COURSES_GRADERS:
+            register(import_string(dotted_path))

@@ -14,6 +14,8 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime, time
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -22,6 +24,7 @@ from django.utils.translation import gettext as _
 from campus.api import ServiceError, User
 from courses.grading import live
 from courses.grading.registry import (
+    Grader,
     GradingContext,
     GradingError,
     Outcome,
@@ -31,6 +34,8 @@ from courses.grading.registry import (
 from courses.models import Attempt, Deadline, Enrollment, Exercise, Extension, Offering
 
 log = logging.getLogger(__name__)
+HARD_LIMIT_GRACE_S = 30
+"""After the soft limit, how long a grader has to stop before its worker process is killed."""
 
 
 def submit_attempt(
@@ -104,6 +109,12 @@ def grade(attempt_id: int) -> Attempt | None:
         raise
     except GradingError as error:
         return record_error(attempt_id, str(error))
+    except SoftTimeLimitExceeded:
+        return record_error(
+            attempt_id,
+            _("Grading took longer than %(s)d seconds and was stopped.")
+            % {"s": time_limit(grader)},
+        )
     except Exception as error:
         log.exception("grader %s failed on attempt %s", attempt.exercise.kind, attempt_id)
         return record_error(
@@ -203,11 +214,20 @@ def _next_number(offering: Offering, exercise: Exercise, user: User) -> int:
     return used + 1
 
 
+def time_limit(grader: Grader) -> int:
+    """The grader's own limit, capped by the site's (`COURSES_GRADING_TIME_LIMIT_S`)."""
+    return min(grader.time_limit_seconds, settings.COURSES_GRADING_TIME_LIMIT_S)
+
+
 def _schedule(attempt: Attempt) -> None:
     from courses.tasks import grade_attempt  # the task module imports this one
 
-    attempt_id = attempt.pk
-    transaction.on_commit(lambda: grade_attempt.delay(attempt_id))
+    attempt_id, limit = attempt.pk, time_limit(grader_for(attempt.exercise.kind))
+    transaction.on_commit(
+        lambda: grade_attempt.apply_async(
+            (attempt_id,), soft_time_limit=limit, time_limit=limit + HARD_LIMIT_GRACE_S
+        )
+    )
     live.announce_on_commit(attempt)
 
 
