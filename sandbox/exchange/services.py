@@ -22,6 +22,7 @@ from sandbox.exchange.engine import Order as EngineOrder
 from sandbox.exchange.engines import engine_for, mark_changed, market_writer
 from sandbox.exchange.errors import (
     CancelRejected,
+    ExchangeError,
     MarketClosed,
     OrderRejected,
     duplicate_order,
@@ -48,39 +49,87 @@ def place_order(*, owner_id: int, market: Market, request: OrderRequest) -> Orde
         locked = lock_market(market.pk)
         if locked.status != Market.Status.TRADING:
             raise MarketClosed(locked.symbol)
-        client_id = _client_order_id(locked, owner_id, request)
-        units = MarketUnits(locked.tick_size, locked.lot_size)
-        engine = engine_for(book, locked)
-        accounts = user_accounts(
-            offering_id=locked.offering_id,
-            owner_id=owner_id,
-            asset_codes=[locked.base_id, locked.quote_id],
+        return _place_locked(book, locked, owner_id, request)
+
+
+def place_orders(
+    *, owner_id: int, market: Market, requests: list[OrderRequest]
+) -> list[Order | ExchangeError]:
+    """Place several orders for one owner in one market, in order, in one transaction: what
+    `place_order` does for each, with the market locked and committed once (a bot's quotes for
+    a tick). Each order is all or nothing on its own: a refused one is returned as its
+    `ExchangeError` in its place, the others stand."""
+    results: list[Order | ExchangeError] = []
+    with market_writer(market.pk) as book:
+        try:
+            with transaction.atomic(durable=True):
+                locked = lock_market(market.pk)
+                for request in requests:
+                    if locked.status != Market.Status.TRADING:
+                        results.append(MarketClosed(locked.symbol))
+                        continue
+                    try:
+                        results.append(_place_one_of_many(book, locked, owner_id, request))
+                    except ExchangeError as refused:
+                        results.append(refused)
+                        locked = _after_refusal(book, locked)
+        except BaseException:
+            book.engine = None  # it may hold orders of a transaction that did not commit
+            raise
+    return results
+
+
+def _place_one_of_many(book, locked: Market, owner_id: int, request: OrderRequest) -> Order:
+    request = check_shape(request)
+    check_filters(locked, request)
+    with transaction.atomic():
+        order = _place_locked(book, locked, owner_id, request)
+    book.version = locked.book_version  # in step with this transaction (see `mark_changed`)
+    return order
+
+
+def _after_refusal(book, locked: Market) -> Market:
+    """After a refused order the engine may have seen it, and `locked` may hold its unsaved
+    version and price: rebuild both from the database (the refused order's savepoint is gone)."""
+    if book.version is None:
+        book.engine = None
+        return lock_market(locked.pk)
+    return locked
+
+
+def _place_locked(book, locked: Market, owner_id: int, request: OrderRequest) -> Order:
+    """Place and match one checked order in a market its caller has locked."""
+    client_id = _client_order_id(locked, owner_id, request)
+    units = MarketUnits(locked.tick_size, locked.lot_size)
+    engine = engine_for(book, locked)
+    accounts = user_accounts(
+        offering_id=locked.offering_id,
+        owner_id=owner_id,
+        asset_codes=[locked.base_id, locked.quote_id],
+    )
+    order = _new_order(locked, owner_id, client_id, request)
+    budget = _plan_hold(order, request, locked, units, accounts, engine)
+    mark_changed(book, locked)  # refusals before this leave the engine as it was
+    order.book_version = locked.book_version
+    order.save()  # held is already what it will lock: a resting order needs no UPDATE
+    batch = LedgerBatch(locked.offering_id)
+    if order.held:
+        batch.hold(accounts[held_asset(order, locked)], order.held, reference=f"order:{order.pk}")
+    result = engine.submit(_engine_order(order, request, units, budget))
+    if result.status == OrderStatus.REJECTED:
+        raise OrderRejected(
+            result.reject_reason, code=REJECTION_CODES.get(result.reject_reason, "rejected")
         )
-        order = _new_order(locked, owner_id, client_id, request)
-        budget = _plan_hold(order, request, locked, units, accounts, engine)
-        mark_changed(book, locked)  # refusals before this leave the engine as it was
-        order.book_version = locked.book_version
-        order.save()  # held is already what it will lock: a resting order needs no UPDATE
-        batch = LedgerBatch(locked.offering_id)
-        if order.held:
-            batch.hold(
-                accounts[held_asset(order, locked)], order.held, reference=f"order:{order.pk}"
-            )
-        result = engine.submit(_engine_order(order, request, units, budget))
-        if result.status == OrderStatus.REJECTED:
-            raise OrderRejected(
-                result.reject_reason, code=REJECTION_CODES.get(result.reject_reason, "rejected")
-            )
-        settlement = Settlement(locked, units, batch)
-        settlement.track(order)
-        settlement.accounts.update({(owner_id, code): a for code, a in accounts.items()})
-        _settle_market_order_hold(order, result, units, locked, accounts, batch)
-        settlement.apply(result)
-        settlement.finish()
-        _commit_ledger(batch)
-        _save_market(locked, engine, units)
-        announce(locked, settlement, batch, engine, units, placed=order)
-        return order
+    settlement = Settlement(locked, units, batch)
+    settlement.track(order)
+    settlement.accounts.update({(owner_id, code): a for code, a in accounts.items()})
+    _settle_market_order_hold(order, result, units, locked, accounts, batch)
+    settlement.apply(result)
+    settlement.finish()
+    _commit_ledger(batch)
+    _save_market(locked, engine, units)
+    announce(locked, settlement, batch, engine, units, placed=order)
+    return order
 
 
 def lock_market(market_id: int) -> Market:

@@ -25,7 +25,7 @@ from sandbox.exchange.api import (
     Market,
     OrderRequest,
     market_by_symbol,
-    place_order,
+    place_orders,
     set_market_status,
 )
 from sandbox.exchange.selectors import now_ms
@@ -141,23 +141,33 @@ def _apply_event(run: ScenarioRun, scenario: Scenario, event: Event, state: dict
 
 
 def _trade(run, market, state, slot, bot, number, report: TickReport) -> None:
+    """A bot's intents for this tick, in order: a cancel-all withdraws its quotes; the orders
+    between cancels go to the exchange together (one transaction, one market lock)."""
     if market.status != market.Status.TRADING:
         return
     owner = house_bot_user(offering_id=run.offering_id, slot=slot)
     view = _view(market, state, bot.market)
     holdings = _holdings(run.offering_id, owner.pk, market, slot)
     rng = tick_random(run.seed, f"bot{slot}", number)
+    pending: list[OrderRequest] = []
     for n, intent in enumerate(decide(bot, view, holdings, rng)):
         if isinstance(intent, CancelAll):
+            _place(owner.pk, market, pending, report)
+            pending = []
             withdraw_quotes(owner_id=owner.pk, market=market)
-            continue
-        try:
-            place_order(
-                owner_id=owner.pk, market=market, request=_request(intent, run, number, slot, n)
-            )
-            report.placed += 1
-        except ExchangeError:
+        else:
+            pending.append(_request(intent, run, number, slot, n))
+    _place(owner.pk, market, pending, report)
+
+
+def _place(owner_id: int, market, requests: list[OrderRequest], report: TickReport) -> None:
+    if not requests:
+        return
+    for result in place_orders(owner_id=owner_id, market=market, requests=requests):
+        if isinstance(result, ExchangeError):
             report.refused += 1  # e.g. out of balance, or a repeat of a tick run before
+        else:
+            report.placed += 1
 
 
 def _view(market, state: dict, symbol: str) -> MarketView:

@@ -6,7 +6,7 @@ from sandbox.exchange.errors import ExchangeError
 from sandbox.exchange.filters import OrderRequest
 from sandbox.exchange.models import Market
 from sandbox.exchange.selectors import market_by_symbol
-from sandbox.exchange.services import cancel_open_orders, cancel_order, place_order
+from sandbox.exchange.services import cancel_open_orders, cancel_order, place_order, place_orders
 from sandbox.exchange.status import set_market_status
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "create_api_key",
     "market_by_symbol",
     "place_order",
+    "place_orders",
     "revoke_api_key",
     "set_market_status",
 ]
