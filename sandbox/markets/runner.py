@@ -133,9 +133,13 @@ def _apply_event(run: ScenarioRun, scenario: Scenario, event: Event, state: dict
         run.withdrawals_halted = event.withdrawals == "halted"
         ScenarioRun.objects.filter(pk=run.pk).update(withdrawals_halted=run.withdrawals_halted)
     if event.announce:
-        made = Announcement.objects.create(
+        # a tick run again after a crash applies its events again: announce each once (the
+        # run's lease makes this tick the only writer)
+        made, created = Announcement.objects.get_or_create(
             run=run, offering_id=run.offering_id, at=event.at, text=event.announce
         )
+        if not created:
+            return
         news = {"e": "announcements", "E": now_ms(), "s": "", "t": made.text, "at": made.at}
         publish_on_commit([(announcements_group(run.offering_id), news)])
 

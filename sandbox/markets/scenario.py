@@ -24,6 +24,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -92,7 +93,10 @@ class Scenario:
     events: tuple[Event, ...]
 
 
+@functools.lru_cache(maxsize=64)
 def load_scenario(text: str) -> Scenario:
+    """The scenario a script describes; refused with every problem listed. Cached by text (every
+    tick of a run loads the same script): callers share the result and must not change it."""
     if len(text.encode()) > MAX_BYTES:
         raise ScenarioError([("file", f"larger than {MAX_BYTES // 1024} KB")])
     try:

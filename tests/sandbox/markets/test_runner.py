@@ -240,3 +240,22 @@ def test_a_house_bot_whose_creation_was_cut_short_is_funded_on_its_next_use(exch
 
     assert user == orphan
     assert Wallet.objects.filter(offering=exchange.offering, owner=orphan).exists()
+
+
+@pytest.mark.django_db
+def test_a_tick_run_again_after_a_crash_announces_its_events_once(exchange):
+    run = start_scenario(
+        offering_id=exchange.offering.pk,
+        scenario="flash-crash",
+        started_by_id=None,
+        seed=5,
+        speed=20,
+    )
+    drive(run, 31)
+    announced = Announcement.objects.filter(run=run).count()
+    # a worker that died after announcing but before recording its progress
+    ScenarioRun.objects.filter(pk=run.pk).update(status="running", events_done=0)
+
+    drive(run, 2)
+
+    assert Announcement.objects.filter(run=run).count() == announced
