@@ -9,7 +9,11 @@ class ChainConfig(AppConfig):
 
     def ready(self) -> None:
         # The offering page (courses) links to the chain pages without importing them.
-        from courses.api import register_offering_links
+        from courses.api import register, register_offering_links
+        from sandbox.chain.grading import onchain_grader, solidity_grader
         from sandbox.chain.links import chain_offering_links
 
         register_offering_links(chain_offering_links)
+        # Exercises of kind solidity and onchain are graded on the student's own chain.
+        register(solidity_grader)
+        register(onchain_grader)

@@ -176,3 +176,38 @@ class Deployment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.artifact.name} at {self.address}"
+
+
+class LevelInstance(models.Model):
+    """A student's own instance of an on-chain exercise's level contract, on their chain.
+
+    One per (chain, exercise): opening the exercise deploys it once. A reset, or a revert to a
+    snapshot taken before it existed, removes its code from the chain; `code_hash` tells the
+    level apart from whatever else may later sit at the same address, and the level is deployed
+    again the next time it is needed."""
+
+    class Status(models.TextChoices):
+        DEPLOYED = "deployed", _("Deployed")
+        GONE = "gone", _("Gone from the chain")
+
+    offering = models.ForeignKey("courses.Offering", on_delete=models.CASCADE, related_name="+")
+    exercise = models.ForeignKey("courses.Exercise", on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="level_instances"
+    )
+    chain = models.ForeignKey(Chain, on_delete=models.CASCADE, related_name="level_instances")
+    address = models.CharField(_("address"), max_length=42)
+    code_hash = models.CharField(max_length=66, help_text=_("keccak256 of the deployed code."))
+    tx_hash = models.CharField(_("transaction"), max_length=66)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DEPLOYED)
+    deployed_at = models.DateTimeField(_("deployed at"))
+
+    class Meta:
+        verbose_name = _("level instance")
+        verbose_name_plural = _("level instances")
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "exercise"], name="one_level_per_chain")
+        ]
+
+    def __str__(self) -> str:
+        return f"level of exercise {self.exercise_id} at {self.address}"

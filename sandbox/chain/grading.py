@@ -1,0 +1,415 @@
+"""The graders that need the student's chain: `solidity` (their contract) and `onchain` (a level).
+
+Both run the spec's checks (`checks.py`) on the student's own chain, holding the chain alone
+(`execution.chain_in_use`) and undoing what grading changed (`execution.undone_afterwards`), so
+the student finds their chain as they left it. A compile error or a contract that fails to
+deploy is the student's to fix and is graded as a failed attempt that says why; a chain that is
+not running is a passing trouble (`RetryableGradingError`); a level that does not compile or
+deploy is the course's problem (`GradingError`). The exercise page's forms are
+`templates/sandbox/chain/exercises/`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
+from decimal import Decimal
+from typing import Any
+
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from web3 import Web3
+
+from campus.api import ServiceError, User
+from courses.api import (
+    Attempt,
+    BaseGrader,
+    CheckResult,
+    Exercise,
+    GradingContext,
+    GradingError,
+    Offering,
+    Outcome,
+    RetryableGradingError,
+    SpecProblem,
+)
+from sandbox.chain import abiforms, levels
+from sandbox.chain.checks import ACCOUNT_PLACEHOLDERS, Target, as_int, encoded_arguments, run_checks
+from sandbox.chain.checks_spec import check_problems, placeholder_problems
+from sandbox.chain.compiler import (
+    CompiledContract,
+    CompileMessage,
+    CompilerUnavailable,
+    compile_solidity,
+)
+from sandbox.chain.execution import (
+    ChainBusy,
+    capped_transaction,
+    chain_in_use,
+    execute,
+    undone_afterwards,
+)
+from sandbox.chain.host import ChainUnavailable
+from sandbox.chain.models import Chain
+from sandbox.chain.nodes import chain_web3
+from sandbox.chain.selectors import dev_accounts
+from sandbox.chain.services import open_chain, rpc_path
+
+MAX_SOURCE_BYTES = 20_000
+"""What a submission may weigh unless the spec sets `max_source_bytes` (at most the studio's)."""
+LARGEST_SOURCE_BYTES = 100_000
+CHAIN_WAIT_S = 20
+"""How long grading waits for another grading on the same chain before trying again later."""
+SHOWN_COMPILE_ERRORS = 10
+_IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+SOLIDITY_KEYS = {"contract", "starter", "constructor_args", "max_source_bytes", "checks"}
+ONCHAIN_KEYS = {"level", "contract", "constructor_args", "value_wei", "checks"}
+
+
+# -- shared ------------------------------------------------------------------------------------
+
+
+def spec_problems(spec: Any, keys: set[str]) -> list[SpecProblem]:
+    """The spec is a mapping of known keys naming a contract."""
+    if not isinstance(spec, Mapping):
+        return [SpecProblem((), _("the spec must be a mapping"))]
+    problems = [
+        SpecProblem(
+            (key,),
+            _("“%(key)s” is not known here; expected %(keys)s")
+            % {"key": key, "keys": ", ".join(sorted(keys))},
+        )
+        for key in spec
+        if key not in keys
+    ]
+    contract = spec.get("contract")
+    if not isinstance(contract, str) or not _IDENTIFIER.match(contract):
+        problems.append(
+            SpecProblem(("contract",), _("name the contract to deploy, such as CampusToken"))
+        )
+    args = spec.get("constructor_args", [])
+    if not isinstance(args, list):
+        problems.append(SpecProblem(("constructor_args",), _("constructor_args must be a list")))
+    else:
+        problems += placeholder_problems(args, ("constructor_args",), ACCOUNT_PLACEHOLDERS)
+    return problems
+
+
+def student_chain(offering_id: int, user_id: int) -> Chain:
+    try:
+        return open_chain(offering_id=offering_id, owner_id=user_id)
+    except ServiceError as error:
+        raise GradingError(error.message) from error
+
+
+@contextmanager
+def chain_for_grading(chain: Chain) -> Iterator[Web3]:
+    """The chain's node, held alone while grading; a chain that cannot be reached now is a
+    passing trouble."""
+    try:
+        with chain_in_use(chain.pk, wait_s=CHAIN_WAIT_S):
+            yield chain_web3(chain)
+    except (ChainUnavailable, ChainBusy, OSError) as error:
+        raise RetryableGradingError(str(error)) from error
+
+
+def last_submission(offering: Offering, exercise: Exercise, user: User) -> dict:
+    attempt = (
+        Attempt.objects.filter(offering=offering, exercise=exercise, user=user)
+        .order_by("-number")
+        .first()
+    )
+    return attempt.submission if attempt is not None else {}
+
+
+def chain_links(offering: Offering) -> dict[str, str]:
+    return {
+        "mychain_url": reverse("chain-mine", args=[offering.slug]),
+        "studio_url": reverse("chain-studio", args=[offering.slug]),
+        "explorer_url": reverse("chain-explorer", args=[offering.slug]),
+    }
+
+
+def failed(name: str, detail: str) -> Outcome:
+    """An outcome of one failed check, before the spec's checks could run."""
+    return Outcome(checks=[CheckResult(name=name, passed=False, detail=detail)], score=Decimal(0))
+
+
+# -- kind: solidity ----------------------------------------------------------------------------
+
+
+class SolidityGrader(BaseGrader):
+    def __init__(self) -> None:
+        super().__init__(
+            kind="solidity",
+            label=gettext_lazy("Solidity"),
+            form_template="sandbox/chain/exercises/solidity_form.html",
+            time_limit_seconds=90,
+        )
+
+    def validate_spec(
+        self, spec: Mapping[str, Any], *, languages: Sequence[str], files: Mapping[str, str]
+    ) -> list[SpecProblem]:
+        problems = spec_problems(spec, SOLIDITY_KEYS)
+        if not isinstance(spec, Mapping):
+            return problems
+        starter = spec.get("starter")
+        if starter is not None and (not isinstance(starter, str) or starter not in files):
+            problems.append(
+                SpecProblem(
+                    ("starter",),
+                    _("“%(file)s” is not a file beside the exercise") % {"file": starter},
+                )
+            )
+        limit = as_int(spec.get("max_source_bytes", MAX_SOURCE_BYTES))
+        if limit is None or not 1 <= limit <= LARGEST_SOURCE_BYTES:
+            problems.append(
+                SpecProblem(
+                    ("max_source_bytes",),
+                    _("max_source_bytes is a number of bytes from 1 to %(n)s")
+                    % {"n": LARGEST_SOURCE_BYTES},
+                )
+            )
+        return problems + check_problems(spec.get("checks"), languages)
+
+    def clean_submission(
+        self, *, exercise: Exercise, data: Mapping[str, list[str]]
+    ) -> dict[str, Any]:
+        """{"source": the Solidity text}; refused when empty or heavier than the limit."""
+        source = next(iter(data.get("source") or []), "").replace("\r\n", "\n")
+        if not source.strip():
+            raise ServiceError("source_empty", _("Write your contract before submitting it."))
+        size, limit = len(source.encode()), source_limit(exercise)
+        if size > limit:
+            raise ServiceError(
+                "source_too_large",
+                _("Your source is %(size)s bytes; at most %(limit)s can be submitted.")
+                % {"size": size, "limit": limit},
+            )
+        return {"source": source}
+
+    def workspace(self, *, exercise: Exercise, offering: Offering, user: User) -> dict:
+        """The editor's text: the student's last submission, else the starter."""
+        last = last_submission(offering, exercise, user).get("source")
+        starter = exercise.files.get(exercise.spec.get("starter") or "", "")
+        return {
+            "source": last or starter,
+            "contract": exercise.spec.get("contract", ""),
+            "max_source_bytes": source_limit(exercise),
+            **chain_links(offering),
+        }
+
+    def grade(self, ctx: GradingContext) -> Outcome:
+        with translation.override(ctx.language):
+            return self._grade(ctx)
+
+    def _grade(self, ctx: GradingContext) -> Outcome:
+        spec, name = ctx.exercise.spec, ctx.exercise.spec["contract"]
+        file_name = f"{name}.sol"
+        try:
+            result = compile_solidity({file_name: ctx.submission.get("source", "")})
+        except CompilerUnavailable as error:
+            raise RetryableGradingError(str(error)) from error
+        if not result.ok:
+            return failed(_("It compiles"), compile_detail(result.errors))
+        contract = result.contracts.get(name)
+        if contract is None or contract.source != file_name or not contract.bytecode:
+            return failed(
+                _("It defines %(contract)s") % {"contract": name},
+                missing_detail(name, contract, result.contracts),
+            )
+        abis = [c.abi for c in result.contracts.values()]
+        chain = student_chain(ctx.offering.pk, ctx.user.pk)
+        with chain_for_grading(chain) as w3, undone_afterwards(w3):
+            accounts = [a.address for a in dev_accounts(chain)]
+            address, problem = deploy_submission(w3, contract, spec, accounts, abis)
+            if address is None:
+                return failed(_("%(contract)s deploys") % {"contract": name}, problem)
+            target = Target(w3, address, name, contract.abi, accounts, accounts[0], abis)
+            return Outcome(checks=run_checks(spec["checks"], target))
+
+
+def source_limit(exercise: Exercise) -> int:
+    return as_int(exercise.spec.get("max_source_bytes")) or MAX_SOURCE_BYTES
+
+
+def compile_detail(errors: Sequence[CompileMessage]) -> str:
+    lines = [
+        _("line %(line)s: %(message)s") % {"line": e.line, "message": e.message}
+        if e.line
+        else e.message
+        for e in errors[:SHOWN_COMPILE_ERRORS]
+    ]
+    if len(errors) > SHOWN_COMPILE_ERRORS:
+        lines.append(_("… and %(n)s more errors") % {"n": len(errors) - SHOWN_COMPILE_ERRORS})
+    return "\n".join(lines)
+
+
+def missing_detail(
+    name: str, contract: CompiledContract | None, found: Mapping[str, CompiledContract]
+) -> str:
+    if contract is not None and contract.source.endswith(f"{name}.sol") and not contract.bytecode:
+        return _("%(name)s is abstract or an interface: it has no code to deploy") % {"name": name}
+    if not found:
+        return _("your source defines no contract; it must define %(name)s") % {"name": name}
+    return _("your source defines %(found)s, but no contract named %(name)s") % {
+        "found": ", ".join(
+            sorted(c.name for c in found.values() if c.source.endswith(f"{name}.sol"))
+        )
+        or "-",
+        "name": name,
+    }
+
+
+def deploy_submission(
+    w3: Web3, contract: CompiledContract, spec: Mapping, accounts: list[str], abis: list
+) -> tuple[str | None, str]:
+    """Deploy the student's contract from their first account: its address, or None and why."""
+    constructor = next((e for e in contract.abi if e.get("type") == "constructor"), {})
+    places = {f"@account{n}": address for n, address in enumerate(accounts)}
+    try:
+        arguments = encoded_arguments(
+            constructor.get("inputs", []), spec.get("constructor_args", []), places
+        )
+    except (abiforms.AbiValueError, ValueError) as error:
+        return None, _(
+            "the exercise deploys %(name)s with %(args)s, which its constructor cannot take: %(error)s"
+        ) % {
+            "name": contract.name,
+            "args": spec.get("constructor_args", []),
+            "error": error,
+        }
+    data = bytes.fromhex(contract.bytecode.removeprefix("0x")) + arguments
+    run = execute(w3, capped_transaction(w3, sender=accounts[0], data=data), abis)
+    if not run.ok:
+        return None, run.failure(_("the deployment"))
+    return run.receipt["contractAddress"], ""
+
+
+# -- kind: onchain -----------------------------------------------------------------------------
+
+
+class OnchainGrader(BaseGrader):
+    def __init__(self) -> None:
+        super().__init__(
+            kind="onchain",
+            label=gettext_lazy("On-chain level"),
+            form_template="sandbox/chain/exercises/onchain_form.html",
+            time_limit_seconds=60,
+        )
+
+    def validate_spec(
+        self, spec: Mapping[str, Any], *, languages: Sequence[str], files: Mapping[str, str]
+    ) -> list[SpecProblem]:
+        problems = spec_problems(spec, ONCHAIN_KEYS)
+        if not isinstance(spec, Mapping):
+            return problems
+        level = spec.get("level")
+        if not isinstance(level, str) or not level.endswith(".sol") or level not in files:
+            problems.append(
+                SpecProblem(("level",), _("name the level's .sol file beside the exercise"))
+            )
+        value = as_int(spec.get("value_wei", 0))
+        if value is None or value < 0:
+            problems.append(
+                SpecProblem(("value_wei",), _("value_wei is a whole number of wei, 0 or more"))
+            )
+        known = None
+        if not problems:
+            known, level_problems = levels.level_problems(spec, files)
+            problems += level_problems
+        return problems + check_problems(spec.get("checks"), languages, known=known)
+
+    def clean_submission(
+        self, *, exercise: Exercise, data: Mapping[str, list[str]]
+    ) -> dict[str, Any]:
+        """{"player": the number (0-9) of the account the student submits with}."""
+        given = next(iter(data.get("player") or []), "0").strip() or "0"
+        if not given.isdigit() or not 0 <= int(given) <= 9:
+            raise ServiceError(
+                "unknown_account", _("Submit with one of your chain's ten accounts (0 to 9).")
+            )
+        return {"player": int(given)}
+
+    def workspace(self, *, exercise: Exercise, offering: Offering, user: User) -> dict:
+        """The level's instance on the student's chain (deployed now if it is not there), its
+        source, and the student's accounts to submit with. A chain that cannot be reached is
+        shown as a problem on the page, not raised."""
+        spec = exercise.spec
+        context = {
+            "contract": spec.get("contract", ""),
+            "level_name": spec.get("level", ""),
+            "level_source": exercise.files.get(spec.get("level", ""), ""),
+            "player": last_submission(offering, exercise, user).get("player", 0),
+            **chain_links(offering),
+        }
+        try:
+            chain = open_chain(offering_id=offering.pk, owner_id=user.pk)
+            context["accounts"] = [(a.index, a.address) for a in dev_accounts(chain)]
+            context["rpc_path"] = readable_rpc_path(chain)
+            instance = levels.deployed_level(exercise=exercise, chain=chain)
+        except ServiceError as error:
+            return {**context, "problem": error.message}
+        except (ChainUnavailable, ChainBusy, OSError) as error:
+            return {**context, "problem": str(error)}
+        except (levels.LevelUnusable, CompilerUnavailable) as error:
+            return {
+                **context,
+                "problem": _("This level cannot be deployed (%s): tell your instructor.") % error,
+            }
+        address_url = reverse("chain-address", args=[offering.slug, instance.address])
+        return {
+            **context,
+            "instance": instance,
+            "address": instance.address,
+            "address_url": address_url,
+        }
+
+    def grade(self, ctx: GradingContext) -> Outcome:
+        with translation.override(ctx.language):
+            return self._grade(ctx)
+
+    def _grade(self, ctx: GradingContext) -> Outcome:
+        spec = ctx.exercise.spec
+        chain = student_chain(ctx.offering.pk, ctx.user.pk)
+        with chain_for_grading(chain) as w3:
+            try:
+                instance, fresh = levels.ensure_level(w3, chain, ctx.exercise)
+                contract, result = levels.level_contract(ctx.exercise)
+            except (levels.LevelUnusable, CompilerUnavailable) as error:
+                raise GradingError(_("The level cannot be deployed: %s") % error) from error
+            if fresh:
+                return failed(
+                    _("Your level is on your chain"), level_replaced_detail(instance.address)
+                )
+            accounts = [a.address for a in dev_accounts(chain)]
+            player = accounts[as_int(ctx.submission.get("player", 0)) or 0]
+            abis = [c.abi for c in result.contracts.values()]
+            target = Target(
+                w3, instance.address, contract.name, contract.abi, accounts, player, abis
+            )
+            changes = any("send" in check for check in spec["checks"])
+            with undone_afterwards(w3) if changes else nullcontext():
+                return Outcome(checks=run_checks(spec["checks"], target))
+
+
+def readable_rpc_path(chain: Chain) -> str:
+    try:
+        return rpc_path(chain)
+    except ServiceError:  # My chain explains it and offers a new URL
+        return ""
+
+
+def level_replaced_detail(address: str) -> str:
+    return _(
+        "Your level was not on your chain (a reset, or a revert to a snapshot taken before you "
+        "opened the exercise, removes it), so a new one was deployed at %(address)s. Solve the "
+        "level on this new instance, then submit again."
+    ) % {"address": address}
+
+
+solidity_grader = SolidityGrader()
+onchain_grader = OnchainGrader()
