@@ -1,7 +1,7 @@
 """What other apps may use of courses (OEP-49 style boundary): sandbox imports only this."""
 
 from courses.demo import demo_offerings
-from courses.grading.attempts import submit_attempt
+from courses.grading.attempts import submit_attempt, window_start
 from courses.grading.registry import (
     BaseGrader,
     CheckResult,
@@ -54,4 +54,5 @@ __all__ = [
     "submit_attempt",
     "text_problems",
     "visible_offerings",
+    "window_start",
 ]

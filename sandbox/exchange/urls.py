@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sandbox.exchange import views, views_apikeys, views_live, views_wallet
+from sandbox.exchange import views, views_apikeys, views_live, views_student, views_wallet
 
 urlpatterns = [
     path("offerings/<slug:slug>/wallet/", views_wallet.wallet, name="sandbox-wallet"),
@@ -24,5 +24,16 @@ urlpatterns = [
         "offerings/<slug:slug>/api-keys/<int:key_id>/revoke/",
         views_apikeys.revoke,
         name="sandbox-revoke-api-key",
+    ),
+    # instructors: one student's activity on the offering's exchange, and their wallet reset
+    path(
+        "offerings/<slug:slug>/students/<int:user_id>/exchange/",
+        views_student.student_activity,
+        name="sandbox-student-activity",
+    ),
+    path(
+        "offerings/<slug:slug>/students/<int:user_id>/exchange/reset-wallet/",
+        views_student.reset_student_wallet,
+        name="sandbox-student-reset-wallet",
     ),
 ]

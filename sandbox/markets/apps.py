@@ -13,3 +13,8 @@ class MarketsConfig(AppConfig):
         from sandbox.markets.views import markets_offering_links
 
         register_offering_links(markets_offering_links)
+        # The trading exercises' grader plugs into courses' registry the same way.
+        from courses.api import register
+        from sandbox.markets.grading import trading_grader
+
+        register(trading_grader)
