@@ -153,11 +153,16 @@ def undone_afterwards(w3: Web3) -> Iterator[None]:
             log.error("evm_revert to %s failed: %s", taken["result"], answer)
 
 
+def in_use_key(chain_pk: int) -> str:
+    """The cache key held while a grader uses the chain (the RPC proxy refuses writes then)."""
+    return f"chain:{chain_pk}:in-use"
+
+
 @contextmanager
 def chain_in_use(chain_pk: int, *, wait_s: float) -> Iterator[None]:
     """Use the chain alone (across processes, through the cache), waiting up to `wait_s` for
     whoever has it. Raises ChainBusy."""
-    key, token = f"chain:{chain_pk}:in-use", secrets.token_hex(8)
+    key, token = in_use_key(chain_pk), secrets.token_hex(8)
     deadline = time.monotonic() + wait_s
     while not cache.add(key, token, timeout=IN_USE_TTL_S):
         if time.monotonic() >= deadline:

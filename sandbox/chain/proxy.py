@@ -22,12 +22,14 @@ from dataclasses import dataclass
 import aiohttp
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef
 
 from campus.crypto import digest
 from courses.api import Enrollment
 from sandbox.chain import rpcpolicy
 from sandbox.chain.control import KEY_HEADER, control_key, host_for
+from sandbox.chain.execution import in_use_key
 from sandbox.chain.host import ChainUnavailable
 from sandbox.chain.models import Chain, ChainPolicy
 
@@ -35,7 +37,7 @@ PATH = re.compile(r"^/chain/([A-Za-z0-9_-]{16,64})/rpc/?$")
 ROUTE_TTL_S = 2.0
 PORT_TTL_S = 5.0
 KEEPALIVE_S = 30.0
-RESOURCE_UNAVAILABLE = -32002
+RESOURCE_UNAVAILABLE = rpcpolicy.RESOURCE_UNAVAILABLE
 CORS_HEADERS = [
     (b"access-control-allow-origin", b"*"),
     (b"access-control-allow-methods", b"POST, OPTIONS"),
@@ -114,7 +116,7 @@ async def _serve_http(token: str, scope, receive, send) -> None:
         too_big = f"Request larger than {rpcpolicy.MAX_BODY_BYTES} bytes."
         await _respond(send, 413, rpcpolicy.error_body(rpcpolicy.LIMIT_EXCEEDED, too_big))
         return
-    screened = rpcpolicy.screen(body, allow_cheats=route.allow_cheats)
+    screened = await _screen(route, body)
     if screened.forward is None:
         await _respond(send, 200, screened.reply_without_chain())
         return
@@ -124,6 +126,11 @@ async def _serve_http(token: str, scope, receive, send) -> None:
         await _respond(send, 503, rpcpolicy.error_body(RESOURCE_UNAVAILABLE, str(error)))
         return
     await _respond(send, 200, rpcpolicy.merge(screened, reply))
+
+
+async def _screen(route: Route, body: bytes | str) -> rpcpolicy.Screened:
+    grading = rpcpolicy.may_write(body) and await cache.aget(in_use_key(route.chain_pk))
+    return rpcpolicy.screen(body, allow_cheats=route.allow_cheats, grading=bool(grading))
 
 
 async def _read_body(receive) -> bytes | None:
@@ -196,7 +203,7 @@ async def _client_to_chain(route: Route, receive, send, chain_socket) -> None:
         if message["type"] == "websocket.disconnect":
             return
         text = message.get("text") or (message.get("bytes") or b"").decode(errors="replace")
-        screened = rpcpolicy.screen(text, allow_cheats=route.allow_cheats)
+        screened = await _screen(route, text)
         if screened.forward is None:
             await send({"type": "websocket.send", "text": screened.reply_without_chain().decode()})
         elif screened.answers:  # a batch with refused calls: answer them together with the rest

@@ -17,8 +17,12 @@ PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 METHOD_NOT_SUPPORTED = -32004
 LIMIT_EXCEEDED = -32005
+RESOURCE_UNAVAILABLE = -32002
 
 CHEAT_PREFIXES = ("anvil_", "hardhat_", "evm_", "ganache_")
+WRITE_PREFIXES = ("eth_send", "personal_send", *CHEAT_PREFIXES)
+"""Methods that change the chain: refused while a grader is using it (its revert would undo them)."""
+BUSY_GRADING = "Your chain is grading your submission right now; send this again in a few seconds."
 # Refused even where cheats are allowed: they would point the chain at another node (a request
 # from inside our network on the student's behalf) or are the platform's own business.
 ALWAYS_REFUSED = {
@@ -50,7 +54,14 @@ class Screened:
         return json.dumps(self.answers[0]).encode()
 
 
-def screen(body: bytes | str, *, allow_cheats: bool) -> Screened:
+def may_write(body: bytes | str) -> bool:
+    """Whether a request might hold a call that changes the chain (a cheap test before the
+    proxy asks whether a grader holds the chain)."""
+    raw = body.encode() if isinstance(body, str) else body
+    return any(prefix.encode() in raw for prefix in WRITE_PREFIXES)
+
+
+def screen(body: bytes | str, *, allow_cheats: bool, grading: bool = False) -> Screened:
     """Parse one HTTP body or WebSocket message and decide, call by call, what reaches the chain."""
     if len(body) > MAX_BODY_BYTES:
         return _single_error(LIMIT_EXCEEDED, f"Request larger than {MAX_BODY_BYTES} bytes.")
@@ -59,8 +70,8 @@ def screen(body: bytes | str, *, allow_cheats: bool) -> Screened:
     except (ValueError, UnicodeDecodeError):
         return _single_error(PARSE_ERROR, "Parse error: the request is not valid JSON.")
     if isinstance(payload, list):
-        return _screen_batch(payload, allow_cheats)
-    refusal = _refusal(payload, allow_cheats)
+        return _screen_batch(payload, allow_cheats, grading)
+    refusal = _refusal(payload, allow_cheats, grading)
     if refusal is not None:
         return Screened(is_batch=False, answers=[refusal])
     # what passed goes on as it came: re-encoding a body of up to 1 MiB would cost for nothing
@@ -80,7 +91,7 @@ def merge(screened: Screened, chain_reply: bytes) -> bytes:
     return json.dumps(answered + screened.answers).encode()
 
 
-def _screen_batch(calls: list, allow_cheats: bool) -> Screened:
+def _screen_batch(calls: list, allow_cheats: bool, grading: bool) -> Screened:
     if not calls:
         return _single_error(INVALID_REQUEST, "Invalid request: the batch is empty.")
     if len(calls) > MAX_BATCH:
@@ -89,7 +100,7 @@ def _screen_batch(calls: list, allow_cheats: bool) -> Screened:
         )
     passed, answers = [], []
     for call in calls:
-        refusal = _refusal(call, allow_cheats)
+        refusal = _refusal(call, allow_cheats, grading)
         if refusal is None:
             passed.append(call)
         else:
@@ -98,7 +109,7 @@ def _screen_batch(calls: list, allow_cheats: bool) -> Screened:
     return Screened(is_batch=True, forward=forward, answers=answers)
 
 
-def _refusal(call: object, allow_cheats: bool) -> dict | None:
+def _refusal(call: object, allow_cheats: bool, grading: bool = False) -> dict | None:
     if not isinstance(call, dict) or not isinstance(call.get("method"), str):
         request_id = call.get("id") if isinstance(call, dict) else None
         return error_object(
@@ -118,6 +129,8 @@ def _refusal(call: object, allow_cheats: bool) -> dict | None:
             "for this course.",
             request_id,
         )
+    if grading and method.startswith(WRITE_PREFIXES):
+        return error_object(RESOURCE_UNAVAILABLE, BUSY_GRADING, request_id)
     return None
 
 

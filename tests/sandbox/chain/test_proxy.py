@@ -239,3 +239,26 @@ def test_a_chain_that_takes_too_long_to_start_says_so(
     assert "still starting" in answer.json()["error"]["message"]
     assert time.monotonic() - started < 1.4
     assert finished.wait(timeout=10)  # the host still started it, for the next request
+
+
+def test_while_a_grader_holds_a_chain_the_proxy_refuses_its_owners_writes(
+    site, chain_host, student_chain
+):
+    from django.core.cache import cache
+
+    from sandbox.chain.execution import in_use_key
+
+    chain, path = student_chain()
+    w3 = Web3(Web3.HTTPProvider(site.url + path))
+    cache.set(in_use_key(chain.pk), "grader", timeout=30)
+    try:
+        refused = w3.provider.make_request(
+            "eth_sendTransaction",
+            [{"from": w3.eth.accounts[0], "to": w3.eth.accounts[1], "value": 1}],
+        )
+        read = w3.eth.block_number
+    finally:
+        cache.delete(in_use_key(chain.pk))
+
+    assert "grading your submission" in refused["error"]["message"]
+    assert read == 0

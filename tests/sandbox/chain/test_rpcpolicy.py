@@ -81,3 +81,20 @@ def test_oversized_batches_and_bodies_and_empty_batches_are_refused():
     assert too_many.forward is None and answer(too_many)["error"]["code"] == -32005
     assert too_big.forward is None and answer(too_big)["error"]["code"] == -32005
     assert empty.forward is None and answer(empty)["error"]["code"] == -32600
+
+
+def test_while_a_grader_holds_the_chain_writes_are_refused_and_reads_pass():
+    batch = [call("eth_sendRawTransaction", 1), call("eth_call", 2), call("evm_mine", 3)]
+
+    screened = screen(json.dumps(batch), allow_cheats=True, grading=True)
+
+    assert [c["method"] for c in json.loads(screened.forward)] == ["eth_call"]
+    assert {a["id"] for a in screened.answers} == {1, 3}
+    assert all(a["error"]["code"] == rpcpolicy.RESOURCE_UNAVAILABLE for a in screened.answers)
+    assert "grading your submission" in screened.answers[0]["error"]["message"]
+
+
+def test_only_a_request_that_may_write_makes_the_proxy_ask_about_grading():
+    assert rpcpolicy.may_write(json.dumps(call("eth_sendRawTransaction")))
+    assert rpcpolicy.may_write(json.dumps(call("anvil_mine")).encode())
+    assert not rpcpolicy.may_write(json.dumps(call("eth_getBalance")))
