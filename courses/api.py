@@ -25,6 +25,7 @@ from courses.selectors import (
     visible_offerings,
 )
 from courses.services import enroll
+from courses.student_links import StudentLink, register_student_links, viewer_manages
 
 __all__ = [
     "Attempt",
@@ -41,6 +42,7 @@ __all__ = [
     "Outcome",
     "RetryableGradingError",
     "SpecProblem",
+    "StudentLink",
     "active_students",
     "demo_offerings",
     "enroll",
@@ -51,8 +53,10 @@ __all__ = [
     "member_offering",
     "register",
     "register_offering_links",
+    "register_student_links",
     "submit_attempt",
     "text_problems",
+    "viewer_manages",
     "visible_offerings",
     "window_start",
 ]

@@ -9,11 +9,12 @@ class ChainConfig(AppConfig):
 
     def ready(self) -> None:
         # The offering page (courses) links to the chain pages without importing them.
-        from courses.api import register, register_offering_links
+        from courses.api import register, register_offering_links, register_student_links
         from sandbox.chain.grading import onchain_grader, solidity_grader
-        from sandbox.chain.links import chain_offering_links
+        from sandbox.chain.links import chain_offering_links, chain_student_links
 
         register_offering_links(chain_offering_links)
+        register_student_links(chain_student_links)
         # Exercises of kind solidity and onchain are graded on the student's own chain.
         register(solidity_grader)
         register(onchain_grader)

@@ -6,7 +6,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from campus.api import User
-from courses.api import Offering, OfferingLink, is_enrolled, manageable_offerings
+from courses.api import (
+    Offering,
+    OfferingLink,
+    StudentLink,
+    is_enrolled,
+    manageable_offerings,
+    viewer_manages,
+)
 
 
 def chain_offering_links(user: User, offering: Offering) -> list[OfferingLink]:
@@ -46,3 +53,11 @@ def chain_offering_links(user: User, offering: Offering) -> list[OfferingLink]:
             )
         )
     return links
+
+
+def chain_student_links(viewer: User, offering: Offering, student: User) -> list[StudentLink]:
+    """The student's row on "Students' chains", for those who manage the offering."""
+    if not viewer_manages(viewer, offering):
+        return []
+    url = reverse("chain-roster", args=[offering.slug]) + f"#student-{student.pk}"
+    return [StudentLink(_("Chain"), url, _("Their chain's status; reset it or open a fork."))]

@@ -9,12 +9,14 @@ class ExchangeConfig(AppConfig):
 
     def ready(self) -> None:
         # The offering page (courses) links to the sandbox without importing it.
-        from courses.api import register_offering_links
+        from courses.api import register_offering_links, register_student_links
         from sandbox.exchange.views import sandbox_offering_links
         from sandbox.exchange.views_apikeys import api_key_offering_links
+        from sandbox.exchange.views_student import exchange_student_links
 
         register_offering_links(sandbox_offering_links)
         register_offering_links(api_key_offering_links)
+        register_student_links(exchange_student_links)
         # ledger_check also proves that locked balances are exactly the open orders' holds.
         from sandbox.exchange import checks
         from sandbox.wallet.checks import register_ledger_check

@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from campus.api import ServiceError, User
-from courses.api import Enrollment, Offering
+from courses.api import Enrollment, Offering, StudentLink, viewer_manages
 from sandbox.access import managed_offering_or_404
 from sandbox.exchange import selectors
 from sandbox.exchange.errors import ExchangeError
@@ -154,4 +154,17 @@ def _trades(student: User, markets: list[Market]) -> list[MarketRow]:
             trade_row(t, by_market[t.market_id], owner_id=student.pk),
         )
         for t in trades[:HISTORY_ROWS]
+    ]
+
+
+def exchange_student_links(viewer, offering: Offering, student) -> list[StudentLink]:
+    """The student's exchange activity, for those who manage the offering (courses' roster
+    progress and student pages show it)."""
+    if not viewer_manages(viewer, offering):
+        return []
+    url = reverse("sandbox-student-activity", args=[offering.slug, student.pk])
+    return [
+        StudentLink(
+            _("Exchange activity"), url, _("Balances, orders and trades; reset the wallet.")
+        )
     ]
