@@ -26,7 +26,7 @@ from courses.packages.reader import Path_, YamlDoc, load_yaml, read_text
 
 REQUIRED = ("kind", "title", "prompt", "points", "spec")
 OPTIONAL = ("max_attempts",)
-FILE_KEYS = ("starter", "level")
+FILE_KEYS = ("starter", "harness", "level")
 """Spec keys that name a .sol file beside the exercise's YAML."""
 FILE_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.sol")
 MAX_SOURCE_BYTES = 200 * 1024

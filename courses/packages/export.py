@@ -26,7 +26,7 @@ class FlowList(list):
 
 
 SPEC_KEY_ORDER = (
-    *("id", "name", "level", "contract", "starter", "constructor_args"),
+    *("id", "name", "level", "contract", "starter", "harness", "constructor_args"),
     *("call", "send", "balance", "storage", "from", "args", "value_wei"),
     *("returns", "equals", "expect_event", "expect_revert"),
     *("placed_order", "trades", "max_position", "min_return_percent"),

@@ -60,6 +60,9 @@ class CompiledContract:
 class CompileResult:
     compiler_version: str
     contracts: dict[str, CompiledContract] = field(default_factory=dict)
+    """By name; of two contracts with one name in different files, the later file's."""
+    by_source: dict[tuple[str, str], CompiledContract] = field(default_factory=dict)
+    """By (file, name): every contract, same-named ones in different files included."""
     errors: list[CompileMessage] = field(default_factory=list)
     warnings: list[CompileMessage] = field(default_factory=list)
 
@@ -146,7 +149,7 @@ def parse_output(output: dict, sources: dict[str, str], version: str) -> Compile
     for source, contracts in output.get("contracts", {}).items():
         for name, compiled in contracts.items():
             evm = compiled.get("evm", {})
-            result.contracts[name] = CompiledContract(
+            contract = CompiledContract(
                 name=name,
                 source=source,
                 abi=compiled.get("abi", []),
@@ -154,6 +157,7 @@ def parse_output(output: dict, sources: dict[str, str], version: str) -> Compile
                 deployed_bytecode=evm.get("deployedBytecode", {}).get("object", ""),
                 method_identifiers=evm.get("methodIdentifiers", {}),
             )
+            result.contracts[name] = result.by_source[(source, name)] = contract
     return result
 
 

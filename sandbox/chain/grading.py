@@ -65,7 +65,16 @@ CHAIN_WAIT_S = 20
 """How long grading waits for another grading on the same chain before trying again later."""
 SHOWN_COMPILE_ERRORS = 10
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
-SOLIDITY_KEYS = {"contract", "starter", "constructor_args", "max_source_bytes", "checks"}
+SOLIDITY_KEYS = {
+    "contract",
+    "starter",
+    "harness",
+    "constructor_args",
+    "max_source_bytes",
+    "checks",
+}
+SUBMISSION_FILE = "Submission.sol"
+"""The student's source's name when a harness imports it (`import "./Submission.sol";`)."""
 ONCHAIN_KEYS = {"level", "contract", "constructor_args", "value_wei", "checks"}
 
 
@@ -156,14 +165,15 @@ class SolidityGrader(BaseGrader):
         problems = spec_problems(spec, SOLIDITY_KEYS)
         if not isinstance(spec, Mapping):
             return problems
-        starter = spec.get("starter")
-        if starter is not None and (not isinstance(starter, str) or starter not in files):
-            problems.append(
-                SpecProblem(
-                    ("starter",),
-                    _("“%(file)s” is not a file beside the exercise") % {"file": starter},
+        for key in ("starter", "harness"):
+            named = spec.get(key)
+            if named is not None and (not isinstance(named, str) or named not in files):
+                problems.append(
+                    SpecProblem(
+                        (key,), _("“%(file)s” is not a file beside the exercise") % {"file": named}
+                    )
                 )
-            )
+        problems += harness_problems(spec, files)
         limit = as_int(spec.get("max_source_bytes", MAX_SOURCE_BYTES))
         if limit is None or not 1 <= limit <= LARGEST_SOURCE_BYTES:
             problems.append(
@@ -208,14 +218,15 @@ class SolidityGrader(BaseGrader):
 
     def _grade(self, ctx: GradingContext) -> Outcome:
         spec, name = ctx.exercise.spec, ctx.exercise.spec["contract"]
-        file_name = f"{name}.sol"
+        sources, file_name = graded_sources(ctx.exercise, ctx.submission.get("source", ""))
         try:
-            result = compile_solidity({file_name: ctx.submission.get("source", "")})
+            result = compile_solidity(sources)
         except CompilerUnavailable as error:
             raise RetryableGradingError(str(error)) from error
         if not result.ok:
-            return failed(_("It compiles"), compile_detail(result.errors))
-        contract = result.contracts.get(name)
+            mine = SUBMISSION_FILE if spec.get("harness") else file_name
+            return failed(_("It compiles"), compile_detail(result.errors, mine))
+        contract = result.by_source.get((file_name, name)) or result.contracts.get(name)
         if contract is None or contract.source != file_name or not contract.bytecode:
             return failed(
                 _("It defines %(contract)s") % {"contract": name},
@@ -232,20 +243,62 @@ class SolidityGrader(BaseGrader):
             return Outcome(checks=run_checks(spec["checks"], target))
 
 
+def harness_problems(spec: Mapping[str, Any], files: Mapping[str, str]) -> list[SpecProblem]:
+    """A harness must define the contract the grader deploys, and import the student's file."""
+    harness = spec.get("harness")
+    if not isinstance(harness, str) or harness not in files:
+        return []
+    text, name = files[harness], str(spec.get("contract", ""))
+    problems = []
+    if not re.search(rf"\bcontract\s+{re.escape(name)}\b", text):
+        problems.append(
+            SpecProblem(
+                ("harness",),
+                _("the harness must define the contract %(name)s that the grader deploys")
+                % {"name": name},
+            )
+        )
+    if f"./{SUBMISSION_FILE}" not in text:
+        problems.append(
+            SpecProblem(
+                ("harness",),
+                _("the harness must import the student's source as “./%(file)s”")
+                % {"file": SUBMISSION_FILE},
+            )
+        )
+    return problems
+
+
+def graded_sources(exercise: Exercise, source: str) -> tuple[dict[str, str], str]:
+    """What to compile, and the file that must define the spec's contract. With a `harness`
+    (an exam the student cannot edit, importing their source as ./Submission.sol), the contract
+    deployed is the harness's; otherwise the student's file is named after the contract."""
+    harness = exercise.spec.get("harness")
+    if harness:
+        return {SUBMISSION_FILE: source, harness: exercise.files[harness]}, harness
+    file_name = f"{exercise.spec['contract']}.sol"
+    return {file_name: source}, file_name
+
+
 def source_limit(exercise: Exercise) -> int:
     return as_int(exercise.spec.get("max_source_bytes")) or MAX_SOURCE_BYTES
 
 
-def compile_detail(errors: Sequence[CompileMessage]) -> str:
-    lines = [
-        _("line %(line)s: %(message)s") % {"line": e.line, "message": e.message}
-        if e.line
-        else e.message
-        for e in errors[:SHOWN_COMPILE_ERRORS]
-    ]
+def compile_detail(errors: Sequence[CompileMessage], student_file: str = "") -> str:
+    """The compiler's errors by line of the student's source; an error in another file (the
+    exercise's harness, an import) names that file."""
+    lines = [_where(e, student_file) + e.message for e in errors[:SHOWN_COMPILE_ERRORS]]
     if len(errors) > SHOWN_COMPILE_ERRORS:
         lines.append(_("… and %(n)s more errors") % {"n": len(errors) - SHOWN_COMPILE_ERRORS})
     return "\n".join(lines)
+
+
+def _where(error: CompileMessage, student_file: str) -> str:
+    if not error.line:
+        return ""
+    if error.file and error.file != student_file:
+        return f"{error.file}:{error.line}: "
+    return _("line %(line)s: ") % {"line": error.line}
 
 
 def missing_detail(

@@ -601,3 +601,59 @@ def test_a_level_removed_by_a_reset_is_deployed_again(chain_host, student_chain)
     assert chain_web3(chain).eth.get_code(instance.address)
     again = grader.grade(context(exercise, chain, {"player": 0}))
     assert [c.passed for c in again.checks] == [False, True, True, True, True]
+
+
+# -- a harness the student cannot edit -----------------------------------------------------------
+VAULT_LESSON = settings.BASE_DIR / "courses/catalog/dax101/risk/smart-contract-security"
+VAULT_SOLUTION = settings.BASE_DIR / "tests/courses/solutions/fix-the-vault.sol"
+
+
+def vault_exercise(offering):
+    """The shipped "Fix the vault": its exam (VaultExam, Thief) is a harness, not the editor's."""
+    import yaml
+
+    document = yaml.safe_load((VAULT_LESSON / "fix-the-vault.yaml").read_text())
+    files = {
+        name: (VAULT_LESSON / name).read_text()
+        for name in (document["spec"]["starter"], document["spec"]["harness"])
+    }
+    return ExerciseFactory(
+        lesson__module__course=offering.course, kind="solidity", spec=document["spec"], files=files
+    )
+
+
+@pytest.mark.django_db
+def test_a_harness_must_define_the_deployed_contract_and_import_the_submission():
+    spec = {**TOKEN_SPEC, "harness": "exam.sol"}
+    files = {"starter.sol": STARTER, "exam.sol": "contract Other {}"}
+
+    problems = grader_for("solidity").validate_spec(spec, languages=["en", "ko"], files=files)
+
+    messages = [p.message for p in problems if p.path == ("harness",)]
+    assert any("CampusToken" in m for m in messages)
+    assert any("./Submission.sol" in m for m in messages)
+
+
+def test_a_fixed_vault_passes_the_exam_it_cannot_edit(chain_host, student_chain):
+    chain, _ = student_chain()
+    exercise = vault_exercise(chain.offering)
+
+    outcome = grader_for("solidity").grade(
+        context(exercise, chain, {"source": VAULT_SOLUTION.read_text()})
+    )
+
+    assert outcome.fraction() == 1, [(c.name, c.detail) for c in outcome.checks]
+
+
+def test_a_submission_that_brings_its_own_exam_is_still_graded_by_the_real_one(
+    chain_host, student_chain
+):
+    chain, _ = student_chain()
+    exercise = vault_exercise(chain.offering)
+    starter = exercise.files[exercise.spec["starter"]]  # the unfixed vault
+    forged = starter + "\ncontract VaultExam {\n    event AttackRepelled();\n}\n"
+
+    outcome = grader_for("solidity").grade(context(exercise, chain, {"source": forged}))
+
+    assert 0 < outcome.fraction() < 1  # the honest-customer checks pass, the attack succeeds
+    assert not all(check.passed for check in outcome.checks)
