@@ -1,3 +1,9 @@
 """WebSocket routes of courses (behind the site's session auth and origin check)."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from courses.consumers import AttemptsConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/attempts/", AttemptsConsumer.as_asgi()),
+]

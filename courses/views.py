@@ -30,6 +30,7 @@ def offering_detail(request, slug: str):
         "offering": offering,
         "can_view_roster": selectors.can_view_roster(request.user, offering),
         "can_manage": selectors.can_manage_offering(request.user, offering),
+        "is_member": selectors.member_offering(request.user, slug) is not None,
     }
     return render(request, "courses/offering_detail.html", context)
 
