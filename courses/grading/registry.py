@@ -1,7 +1,7 @@
 """The grader registry and the protocol every grader follows.
 
 A grader marks one kind of exercise. `courses` ships the quiz grader; the graders that need a
-sandbox live beside what they read (`sandbox/chain/grading.py`, `sandbox/markets/grading.py`) and
+sandbox live beside what they read (`sandbox/chain/grading*.py`, `sandbox/markets/grading.py`) and
 register here from their app's `ready()`, so `courses` never imports `sandbox`.
 
 What a grader promises:

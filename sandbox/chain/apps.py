@@ -10,7 +10,8 @@ class ChainConfig(AppConfig):
     def ready(self) -> None:
         # The offering page (courses) links to the chain pages without importing them.
         from courses.api import register, register_offering_links, register_student_links
-        from sandbox.chain.grading import onchain_grader, solidity_grader
+        from sandbox.chain.grading import solidity_grader
+        from sandbox.chain.grading_onchain import onchain_grader
         from sandbox.chain.links import chain_offering_links, chain_student_links
 
         register_offering_links(chain_offering_links)
