@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "channels",
     "campus",
+    "campus.lti",
     "courses",
     "sandbox.wallet",
     "sandbox.exchange",
@@ -147,6 +148,30 @@ CELERY_TIMEZONE = "UTC"
 COURSES_GRADING_TIME_LIMIT_S = env.int("COURSES_GRADING_TIME_LIMIT_S", default=120)
 # More graders, as dotted paths to grader objects (a university's own exercise kinds).
 COURSES_GRADERS = env.list("COURSES_GRADERS", default=[])
+
+# --- LTI ---------------------------------------------------------------------------------------
+# LMS integration (campus/lti). Its middleware gives LTI sessions SameSite=None; Secure session
+# and CSRF cookies and lets the platform frame the site (see campus/lti/cookies.py); everyone
+# else keeps Lax cookies and X-Frame-Options: DENY. It must come before SessionMiddleware so it
+# sees the cookies and headers the inner middleware set.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+    "campus.lti.cookies.LtiFrameMiddleware",
+)
+LTI_KEY_GRACE_SECONDS = env.int("LTI_KEY_GRACE_SECONDS", default=86400)  # old key stays published
+LTI_STATE_TTL_SECONDS = env.int("LTI_STATE_TTL_SECONDS", default=600)  # login → launch
+LTI_LAUNCH_TTL_SECONDS = env.int("LTI_LAUNCH_TTL_SECONDS", default=3600)  # picker, deep linking
+LTI_RESUME_TTL_SECONDS = env.int("LTI_RESUME_TTL_SECONDS", default=300)  # "open in a new window"
+LTI_CLOCK_SKEW_SECONDS = env.int("LTI_CLOCK_SKEW_SECONDS", default=60)
+LTI_JWKS_CACHE_SECONDS = env.int("LTI_JWKS_CACHE_SECONDS", default=3600)
+LTI_JWKS_REFETCH_SECONDS = env.int("LTI_JWKS_REFETCH_SECONDS", default=60)
+LTI_HTTP_TIMEOUT_SECONDS = env.float("LTI_HTTP_TIMEOUT_SECONDS", default=10.0)
+LTI_ROSTER_SYNC_SECONDS = env.int("LTI_ROSTER_SYNC_SECONDS", default=6 * 3600)
+CELERY_BEAT_SCHEDULE["lti-roster-sync"] = {
+    "task": "campus.lti.tasks.sync_all_rosters",
+    "schedule": float(LTI_ROSTER_SYNC_SECONDS),
+    "options": {"expires": 600},
+}
 
 # --- Chains ------------------------------------------------------------------------------------
 # The EVM version contracts are compiled for; the students' chains run the same hardfork.

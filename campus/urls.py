@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("lti/", include("campus.lti.urls")),
     path("api/", include("sandbox.exchange.api.urls")),
     path(
         "o/<slug:offering_slug>/api/", include("sandbox.exchange.api.urls", namespace="binance-o")
