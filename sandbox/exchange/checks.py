@@ -1,6 +1,6 @@
 """The exchange's part of `ledger_check`: what each user account has locked is exactly what
-their open orders hold, each open order holds what it needs, no closed order still holds
-anything, and every trade has its ledger journal."""
+their open orders and their withdrawals in flight hold, each open order holds what it needs, no
+closed order still holds anything, and every trade has its ledger journal."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from decimal import Decimal
 from sandbox.exchange.models import OPEN_STATUSES, Order, Trade
 from sandbox.exchange.settlement import required_hold
 from sandbox.exchange.units import MarketUnits
-from sandbox.wallet.api import Account, Journal
+from sandbox.wallet.api import Account, Journal, withdrawal_holds
 
 
 def holds_match_locked_balances() -> list[str]:
-    held: dict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
+    # a withdrawal the chain side has not yet settled or failed holds funds too (issue 7)
+    held: dict[tuple[int, int, str], Decimal] = defaultdict(Decimal, withdrawal_holds())
     breaks = []
     rows = Order.objects.filter(held__gt=0).values_list(
         "pk",
@@ -37,7 +38,8 @@ def holds_match_locked_balances() -> list[str]:
     for pk, offering, owner, asset, locked in accounts.iterator():
         if locked != held.get((offering, owner, asset), Decimal(0)):
             breaks.append(
-                f"account {pk} ({asset}) has {locked} locked but its open orders hold "
+                f"account {pk} ({asset}) has {locked} locked but its open orders and "
+                f"withdrawals hold "
                 f"{held.get((offering, owner, asset), Decimal(0))}"
             )
     return breaks

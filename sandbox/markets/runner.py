@@ -35,7 +35,7 @@ from sandbox.markets.house import house_bot_user, house_funding, withdraw_bots, 
 from sandbox.markets.models import Announcement, ScenarioRun
 from sandbox.markets.pricemodels import Replay, tick_random, to_tick, with_changes
 from sandbox.markets.scenario import Event, Scenario, load_scenario
-from sandbox.wallet.api import user_accounts
+from sandbox.wallet.api import set_withdrawals_halted, user_accounts
 
 LEASE = timedelta(seconds=30)
 # Simulated seconds between ticks at least. Beat calls every second, give or take its jitter:
@@ -130,7 +130,11 @@ def _apply_event(run: ScenarioRun, scenario: Scenario, event: Event, state: dict
         market = market_by_symbol(offering_id=run.offering_id, symbol=symbol)
         set_market_status(market_id=market.pk, trading=trading)
     if event.withdrawals is not None:
+        # the wallet's desk is the truth withdrawals obey; the run keeps its own record
         run.withdrawals_halted = event.withdrawals == "halted"
+        set_withdrawals_halted(
+            offering_id=run.offering_id, halted=run.withdrawals_halted, reason=event.announce
+        )
         ScenarioRun.objects.filter(pk=run.pk).update(withdrawals_halted=run.withdrawals_halted)
     if event.announce:
         # a tick run again after a crash applies its events again: announce each once (the

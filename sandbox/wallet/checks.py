@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Q, Sum
 
-from sandbox.wallet.models import Account, Posting
+from sandbox.wallet.models import Account, Deposit, Journal, Posting, Withdrawal
 
 _registered: list[Callable[[], list[str]]] = []
 
@@ -37,6 +37,7 @@ def find_posting_breaks() -> list[str]:
         *_unbalanced_journals(),
         *_stale_balances(),
         *_negative_balances(),
+        *_transfers_without_journals(),
     ]
 
 
@@ -86,9 +87,34 @@ def _stale_balances() -> list[str]:
 
 
 def _negative_balances() -> list[str]:
-    negative = Account.objects.exclude(kind=Account.Kind.ISSUANCE).filter(
-        Q(available__lt=0) | Q(locked__lt=0)
-    )
+    # issuance and custody balance the students' books from outside: they may be below zero
+    negative = Account.objects.exclude(
+        kind__in=[Account.Kind.ISSUANCE, Account.Kind.CUSTODY]
+    ).filter(Q(available__lt=0) | Q(locked__lt=0))
     return [
         f"account {a.pk} ({a.asset_id}) is negative: {a.available}+{a.locked}" for a in negative
     ]
+
+
+def _transfers_without_journals() -> list[str]:
+    """Each credited deposit has its DEPOSIT journal and each confirmed withdrawal its WITHDRAWAL
+    journal, one for one: a credit or debit posted twice, or not at all, shows here."""
+    breaks = [
+        f"deposit {pk} is {status} but has no journal"
+        for pk, status in Deposit.objects.filter(
+            status__in=[Deposit.Status.CREDITED, Deposit.Status.FLAGGED], journal__isnull=True
+        ).values_list("pk", "status")
+    ]
+    pairs = [
+        ("deposits credited", Deposit.objects.filter(journal__isnull=False), Journal.Kind.DEPOSIT),
+        (
+            "withdrawals confirmed",
+            Withdrawal.objects.filter(status=Withdrawal.Status.CONFIRMED),
+            Journal.Kind.WITHDRAWAL,
+        ),
+    ]
+    for label, rows, kind in pairs:
+        made, journals = rows.count(), Journal.objects.filter(kind=kind).count()
+        if made != journals:
+            breaks.append(f"{made} {label} but {journals} {kind} journals")
+    return breaks

@@ -63,16 +63,18 @@ class Asset(models.Model):
 class Account(models.Model):
     """What one holder has of one asset in one offering's sandbox.
 
-    A user's account belongs to a student, instructor or bot. Two system accounts per asset and
+    A user's account belongs to a student, instructor or bot. Three system accounts per asset and
     offering balance the books: ISSUANCE, the source of every simulated grant (its balance is the
-    negative of everything ever granted, so it alone may go below zero), and FEES, where trading
-    fees collect.
+    negative of everything ever granted, so it may go below zero), FEES, where trading and
+    withdrawal fees collect, and CUSTODY, the other side of every deposit and withdrawal (minus
+    what students brought in net from their chains, so it too may go below zero).
     """
 
     class Kind(models.TextChoices):
         USER = "user", _("User")
         ISSUANCE = "issuance", _("Issuance")
         FEES = "fees", _("Fees")
+        CUSTODY = "custody", _("Custody")
 
     offering = models.ForeignKey("courses.Offering", on_delete=models.CASCADE, related_name="+")
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="accounts")
@@ -92,7 +94,7 @@ class Account(models.Model):
         verbose_name_plural = _("accounts")
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="issuance") | Q(available__gte=0, locked__gte=0),
+                condition=Q(kind__in=["issuance", "custody"]) | Q(available__gte=0, locked__gte=0),
                 name="account_never_negative",
             ),
             models.CheckConstraint(
@@ -131,6 +133,8 @@ class Journal(models.Model):
         TRADE = "trade", _("Trade")
         RESET = "reset", _("Wallet reset")
         ADJUSTMENT = "adjustment", _("Adjustment")
+        DEPOSIT = "deposit", _("Deposit")
+        WITHDRAWAL = "withdrawal", _("Withdrawal")
 
     offering = models.ForeignKey("courses.Offering", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
@@ -208,3 +212,29 @@ class Wallet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner} · {self.offering_id}"
+
+
+# Deposits, withdrawals and their settings (issue 7) live in their own module.
+from sandbox.wallet.transfers_models import (  # noqa: E402
+    AssetTransferRule,
+    Deposit,
+    TransferSettings,
+    Withdrawal,
+)
+
+__all__ = [
+    "MONEY_DIGITS",
+    "MONEY_PLACES",
+    "ZERO",
+    "Account",
+    "Asset",
+    "AssetTransferRule",
+    "Deposit",
+    "Journal",
+    "Posting",
+    "StartingGrant",
+    "TransferSettings",
+    "Wallet",
+    "Withdrawal",
+    "money_field",
+]
