@@ -1,7 +1,9 @@
 """What other apps may use of courses (OEP-49 style boundary): sandbox imports only this."""
 
 from courses.demo import demo_offerings
+from courses.gradebook import student_grades
 from courses.grading.attempts import submit_attempt, window_start
+from courses.grading.listeners import on_grade_changed
 from courses.grading.registry import (
     BaseGrader,
     CheckResult,
@@ -51,9 +53,11 @@ __all__ = [
     "localize",
     "manageable_offerings",
     "member_offering",
+    "on_grade_changed",
     "register",
     "register_offering_links",
     "register_student_links",
+    "student_grades",
     "submit_attempt",
     "text_problems",
     "viewer_manages",

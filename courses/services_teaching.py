@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from campus.api import ServiceError, User
 from courses import selectors
+from courses.grading.listeners import grade_changed_on_commit
 from courses.models import (
     Deadline,
     Enrollment,
@@ -111,6 +112,7 @@ def grant_extension(
             user=student,
             defaults={"until": until, "reason": reason, "granted_by": by},
         )
+        _grade_changed(offering, exercise, student)
     return extension
 
 
@@ -123,6 +125,7 @@ def revoke_extension(*, offering: Offering, exercise: Exercise, student: User, b
         ).delete()
         if not deleted:
             raise ServiceError("no_extension", _("This student has no extension to take back."))
+        _grade_changed(offering, exercise, student)
 
 
 def set_override(
@@ -156,6 +159,7 @@ def set_override(
             user=student,
             defaults={"points": points, "reason": reason, "set_by": by},
         )
+        _grade_changed(offering, exercise, student)
     return override
 
 
@@ -169,6 +173,11 @@ def clear_override(*, offering: Offering, exercise: Exercise, student: User, by:
         ).delete()
         if not deleted:
             raise ServiceError("no_override", _("This grade has no override to clear."))
+        _grade_changed(offering, exercise, student)
+
+
+def _grade_changed(offering: Offering, exercise: Exercise, student: User) -> None:
+    grade_changed_on_commit(offering_id=offering.pk, exercise_id=exercise.pk, user_id=student.pk)
 
 
 def edit_lesson(*, lesson: Lesson, language: str, title: str, body: str, by: User) -> Lesson:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from campus.api import ServiceError, User
 from courses.grading import live
+from courses.grading.listeners import grade_changed_on_commit
 from courses.grading.registry import (
     Grader,
     GradingContext,
@@ -259,4 +260,10 @@ def _finish(attempt_id: int, **fields) -> Attempt | None:
         attempt.graded_at = timezone.now()
         attempt.save(update_fields=[*fields, "graded_at"])
         live.announce_on_commit(attempt)
+        if attempt.status != Attempt.Status.ERRORED:
+            grade_changed_on_commit(
+                offering_id=attempt.offering_id,
+                exercise_id=attempt.exercise_id,
+                user_id=attempt.user_id,
+            )
     return attempt

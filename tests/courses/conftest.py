@@ -12,8 +12,8 @@ def eager_celery():
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     yield app
-    app.conf.task_always_eager = False
-    app.conf.task_eager_propagates = False
+    for key in ("task_always_eager", "task_eager_propagates"):
+        app.conf.changes.pop(key, None)  # back to what settings say, not a pinned False
 
 
 @pytest.fixture
