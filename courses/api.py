@@ -26,7 +26,7 @@ from courses.selectors import (
     member_offering,
     visible_offerings,
 )
-from courses.services import enroll
+from courses.services import enroll, set_enrollment
 from courses.student_links import StudentLink, register_student_links, viewer_manages
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "register",
     "register_offering_links",
     "register_student_links",
+    "set_enrollment",
     "student_grades",
     "submit_attempt",
     "text_problems",

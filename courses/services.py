@@ -44,3 +44,36 @@ def _duplicate(user: User, offering: Offering, existing: Enrollment) -> ServiceE
         _("%(user)s is already enrolled in %(offering)s as %(role)s.")
         % {"user": user.username, "offering": offering, "role": existing.get_role_display()},
     )
+
+
+def set_enrollment(*, offering: Offering, user: User, role: str, active: bool) -> Enrollment:
+    """Make `user`'s place in `offering` be `role`, active or not: created, reactivated, re-roled
+    or deactivated (never deleted: grades keep their owner). For rosters that come from
+    elsewhere (an LMS). Refuses an unknown role (`unknown_role`)."""
+    if role not in Enrollment.Role.values:
+        raise ServiceError(
+            "unknown_role",
+            _("'%(role)s' is not an enrolment role; use one of: %(roles)s")
+            % {"role": role, "roles": ", ".join(Enrollment.Role.values)},
+        )
+    existing = Enrollment.objects.filter(offering=offering, user=user).first()
+    if existing is None:
+        if not active:
+            raise ServiceError(
+                "not_enrolled", _("%(user)s is not enrolled here.") % {"user": user.username}
+            )
+        try:
+            return enroll(offering=offering, user=user, role=role)
+        except ServiceError as error:
+            if error.code != "duplicate_enrollment":  # else someone enrolled them meanwhile
+                raise
+    with transaction.atomic(durable=True):
+        enrolment = Enrollment.objects.select_for_update().get(offering=offering, user=user)
+        if active:
+            ensure_membership(
+                user=user, university=offering.university, role=UNIVERSITY_ROLE_FOR[role]
+            )
+            enrolment.role = role
+        enrolment.is_active = active
+        enrolment.save(update_fields=["role", "is_active"])
+    return enrolment

@@ -51,3 +51,26 @@ def test_database_refuses_an_unknown_role_written_around_the_service():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Enrollment.objects.create(offering=offering, user=user, role="dean")
+
+
+def test_set_enrollment_reactivates_and_changes_role_keeping_one_row():
+    from courses.services import set_enrollment
+
+    offering, user = OfferingFactory(), UserFactory()
+    enroll(offering=offering, user=user, role="student")
+    set_enrollment(offering=offering, user=user, role="student", active=False)
+
+    again = set_enrollment(offering=offering, user=user, role="ta", active=True)
+
+    assert (again.role, again.is_active) == ("ta", True)
+    assert Enrollment.objects.filter(offering=offering, user=user).count() == 1
+
+
+def test_set_enrollment_deactivating_someone_never_enrolled_is_refused():
+    from courses.services import set_enrollment
+
+    with pytest.raises(ServiceError) as refused:
+        set_enrollment(offering=OfferingFactory(), user=UserFactory(), role="student", active=False)
+
+    assert refused.value.code == "not_enrolled"
+    assert not Enrollment.objects.exists()
