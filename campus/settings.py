@@ -141,6 +141,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 50},
     },
+    # deposits and withdrawals on the students' chains: one watcher pass per chain per second
+    "chain-watchers": {
+        "task": "sandbox.chain.tasks.watch_chains",
+        "schedule": 1.0,
+        "options": {"expires": 3},
+    },
 }
 CELERY_TIMEZONE = "UTC"
 

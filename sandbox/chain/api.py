@@ -1,17 +1,31 @@
 """What other apps may use of the chain (graders, deposits/withdrawals, markets)."""
 
+from sandbox.chain.custody import (
+    CustodyBusy,
+    CustodyUnavailable,
+    custody_addresses,
+    ensure_custody,
+    onchain_reserves,
+)
 from sandbox.chain.host import ChainUnavailable
-from sandbox.chain.models import Chain, ContractArtifact, Deployment
+from sandbox.chain.models import Chain, ChainCustody, ChainToken, ContractArtifact, Deployment
 from sandbox.chain.nodes import chain_web3, node_url
 from sandbox.chain.services import open_chain, reset_chain, rpc_path
 
 __all__ = [
     "Chain",
+    "ChainCustody",
+    "ChainToken",
     "ChainUnavailable",
     "ContractArtifact",
+    "CustodyBusy",
+    "CustodyUnavailable",
     "Deployment",
     "chain_web3",
+    "custody_addresses",
+    "ensure_custody",
     "node_url",
+    "onchain_reserves",
     "open_chain",
     "reset_chain",
     "rpc_path",

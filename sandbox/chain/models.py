@@ -211,3 +211,87 @@ class LevelInstance(models.Model):
 
     def __str__(self) -> str:
         return f"level of exercise {self.exercise_id} at {self.address}"
+
+
+class ChainCustody(models.Model):
+    """The exchange's side of one student's chain (issue 7): its two addresses there, whether
+    its tokens are deployed, and how far the deposit watcher has read the chain.
+
+    Both addresses' keys are derived from the server's secret (`custody.py`), never from the
+    student's mnemonic, so the student cannot move the exchange's funds. The watcher keeps a few
+    recent `checkpoints` (block, hash, gas spent by then) so that after a snapshot revert or a
+    grading's undo it rewinds to the newest block still on the chain instead of rereading it all.
+    `holdings` is what the exchange's addresses held net of its own floats at `holdings_block`,
+    as the last watcher pass read it: a stopped chain cannot change, so it stays right."""
+
+    chain = models.OneToOneField(Chain, on_delete=models.CASCADE, related_name="custody")
+    deposit_address = models.CharField(_("deposit address"), max_length=42)
+    hot_address = models.CharField(_("hot wallet"), max_length=42)
+    provisioned = models.BooleanField(_("provisioned"), default=False)
+    provision_error = models.TextField(_("provisioning error"), blank=True)
+    provisioned_at = models.DateTimeField(_("provisioned at"), null=True, blank=True)
+    node_started_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("The node's start when its contracts were checked.")
+    )
+    float_wei = models.DecimalField(
+        _("ether float (wei)"),
+        max_digits=40,
+        decimal_places=0,
+        default=0,
+        help_text=_("Ether the platform gave the exchange's addresses on this chain."),
+    )
+    gas_spent_wei = models.DecimalField(
+        _("gas spent (wei)"),
+        max_digits=40,
+        decimal_places=0,
+        default=0,
+        help_text=_("Ether the exchange's addresses spent on gas, up to the scanned block."),
+    )
+    scanned_block = models.BigIntegerField(_("scanned up to block"), default=-1)
+    scanned_block_hash = models.CharField(max_length=66, blank=True)
+    checkpoints = models.JSONField(default=list, blank=True)
+    recheck_from = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("Transfers recorded above this block must be found on the chain again."),
+    )
+    holdings = models.JSONField(default=dict, blank=True)
+    holdings_block = models.BigIntegerField(null=True, blank=True)
+    refused = models.JSONField(
+        default=list, blank=True, help_text=_("Transfers seen but refused by the wallet.")
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("chain custody")
+        verbose_name_plural = _("chain custodies")
+
+    def __str__(self) -> str:
+        return f"custody of chain {self.chain_id}"
+
+
+class ChainToken(models.Model):
+    """One of the exchange's assets as an ERC-20 (`contracts/CampusAsset.sol`) on a chain."""
+
+    chain = models.ForeignKey(Chain, on_delete=models.CASCADE, related_name="tokens")
+    asset_code = models.CharField(_("asset"), max_length=12)
+    address = models.CharField(_("address"), max_length=42)
+    decimals = models.PositiveSmallIntegerField(_("decimals"))
+    code_hash = models.CharField(max_length=66, help_text=_("keccak256 of the deployed code."))
+    float_units = models.DecimalField(
+        _("float (base units)"),
+        max_digits=60,
+        decimal_places=0,
+        default=0,
+        help_text=_("What the hot wallet was minted to pay withdrawals from."),
+    )
+
+    class Meta:
+        verbose_name = _("chain token")
+        verbose_name_plural = _("chain tokens")
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "asset_code"], name="one_token_per_asset")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset_code} at {self.address}"
