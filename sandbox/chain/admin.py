@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from sandbox.chain.models import Chain, ChainHost, ChainPolicy, Snapshot
+from sandbox.chain.models import (
+    Chain,
+    ChainCustody,
+    ChainHost,
+    ChainPolicy,
+    ChainToken,
+    LevelInstance,
+    Snapshot,
+)
 
 
 @admin.register(ChainHost)
@@ -42,3 +50,31 @@ class SnapshotAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the platform writes (custody, tokens, level instances): to look at, not to edit."""
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(ChainCustody)
+class ChainCustodyAdmin(ReadOnlyAdmin):
+    list_display = ["chain", "deposit_address", "hot_address", "provisioned", "provisioned_at"]
+    list_select_related = ["chain"]
+
+
+@admin.register(ChainToken)
+class ChainTokenAdmin(ReadOnlyAdmin):
+    list_display = ["chain", "asset_code", "address", "decimals"]
+    list_select_related = ["chain"]
+
+
+@admin.register(LevelInstance)
+class LevelInstanceAdmin(ReadOnlyAdmin):
+    list_display = ["owner", "exercise", "address", "status", "deployed_at"]
+    list_select_related = ["owner", "exercise"]

@@ -34,6 +34,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import requests
+import rlp
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -96,6 +97,22 @@ def custody_account(chain_pk: int, role: str) -> LocalAccount:
 def custody_addresses(chain_pk: int) -> tuple[str, str]:
     """(deposit address, hot wallet) of the chain, without asking its node."""
     return custody_account(chain_pk, "deposit").address, custody_account(chain_pk, "hot").address
+
+
+PROTECTED_NONCES = 8
+"""The hot wallet deploys the bridge tokens first: at most this many contracts to protect."""
+
+
+def protected_addresses(chain_pk: int) -> frozenset[str]:
+    """What a student's cheat methods must never touch on their chain (lowercase): the exchange's
+    two accounts and the contracts its hot wallet deployed first (the bridge tokens, at fixed
+    nonces). Derived, so the proxy needs neither the node nor the database."""
+    deposit, hot = custody_addresses(chain_pk)
+    sender = bytes.fromhex(hot[2:])
+    created = [
+        "0x" + keccak(rlp.encode([sender, nonce]))[12:].hex() for nonce in range(PROTECTED_NONCES)
+    ]
+    return frozenset([deposit.lower(), hot.lower(), *created])
 
 
 # -- talking to the node -------------------------------------------------------------------------

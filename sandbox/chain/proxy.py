@@ -29,6 +29,7 @@ from campus.crypto import digest
 from courses.api import Enrollment
 from sandbox.chain import rpcpolicy
 from sandbox.chain.control import KEY_HEADER, control_key, host_for
+from sandbox.chain.custody import protected_addresses
 from sandbox.chain.execution import in_use_key
 from sandbox.chain.host import ChainUnavailable
 from sandbox.chain.models import Chain, ChainPolicy
@@ -51,6 +52,7 @@ class Route:
     chain_pk: int
     allow_cheats: bool
     control_url: str
+    protected: frozenset[str] = frozenset()
 
 
 _routes: dict[str, tuple[Route, float]] = {}
@@ -130,7 +132,9 @@ async def _serve_http(token: str, scope, receive, send) -> None:
 
 async def _screen(route: Route, body: bytes | str) -> rpcpolicy.Screened:
     grading = rpcpolicy.may_write(body) and await cache.aget(in_use_key(route.chain_pk))
-    return rpcpolicy.screen(body, allow_cheats=route.allow_cheats, grading=bool(grading))
+    return rpcpolicy.screen(
+        body, allow_cheats=route.allow_cheats, grading=bool(grading), protected=route.protected
+    )
 
 
 async def _read_body(receive) -> bytes | None:
@@ -260,11 +264,12 @@ def _lookup_route(token_digest: str) -> Route | None:
     )
     if chain is None or not (chain.enrolled or chain.is_fork):
         return None
+    protected = protected_addresses(chain.pk)
     try:
         host = host_for(chain)
     except ChainUnavailable:
-        return Route(chain.pk, chain.cheats, "")
-    return Route(chain.pk, chain.cheats, host.control_url)
+        return Route(chain.pk, chain.cheats, "", protected)
+    return Route(chain.pk, chain.cheats, host.control_url, protected)
 
 
 async def _address(route: Route) -> str:

@@ -25,6 +25,11 @@ WRITE_PREFIXES = ("eth_send", "personal_send", *CHEAT_PREFIXES)
 BUSY_GRADING = "Your chain is grading your submission right now; send this again in a few seconds."
 # Refused even where cheats are allowed: they would point the chain at another node (a request
 # from inside our network on the student's behalf) or are the platform's own business.
+AUTO_IMPERSONATION = ("anvil_autoImpersonateAccount", "hardhat_autoImpersonateAccount")
+PROTECTED = (
+    "That cheat method would touch the exchange's own accounts or tokens on your chain "
+    "(its deposit address, hot wallet or bridge tokens), which are not yours to change."
+)
 ALWAYS_REFUSED = {
     "anvil_setRpcUrl": "The chain cannot be pointed at another node.",
     "anvil_setLoggingEnabled": "The chain's logging is managed by the platform.",
@@ -61,7 +66,13 @@ def may_write(body: bytes | str) -> bool:
     return any(prefix.encode() in raw for prefix in WRITE_PREFIXES)
 
 
-def screen(body: bytes | str, *, allow_cheats: bool, grading: bool = False) -> Screened:
+def screen(
+    body: bytes | str,
+    *,
+    allow_cheats: bool,
+    grading: bool = False,
+    protected: frozenset[str] = frozenset(),
+) -> Screened:
     """Parse one HTTP body or WebSocket message and decide, call by call, what reaches the chain."""
     if len(body) > MAX_BODY_BYTES:
         return _single_error(LIMIT_EXCEEDED, f"Request larger than {MAX_BODY_BYTES} bytes.")
@@ -70,8 +81,8 @@ def screen(body: bytes | str, *, allow_cheats: bool, grading: bool = False) -> S
     except (ValueError, UnicodeDecodeError):
         return _single_error(PARSE_ERROR, "Parse error: the request is not valid JSON.")
     if isinstance(payload, list):
-        return _screen_batch(payload, allow_cheats, grading)
-    refusal = _refusal(payload, allow_cheats, grading)
+        return _screen_batch(payload, allow_cheats, grading, protected)
+    refusal = _refusal(payload, allow_cheats, grading, protected)
     if refusal is not None:
         return Screened(is_batch=False, answers=[refusal])
     # what passed goes on as it came: re-encoding a body of up to 1 MiB would cost for nothing
@@ -91,7 +102,9 @@ def merge(screened: Screened, chain_reply: bytes) -> bytes:
     return json.dumps(answered + screened.answers).encode()
 
 
-def _screen_batch(calls: list, allow_cheats: bool, grading: bool) -> Screened:
+def _screen_batch(
+    calls: list, allow_cheats: bool, grading: bool, protected: frozenset[str]
+) -> Screened:
     if not calls:
         return _single_error(INVALID_REQUEST, "Invalid request: the batch is empty.")
     if len(calls) > MAX_BATCH:
@@ -100,7 +113,7 @@ def _screen_batch(calls: list, allow_cheats: bool, grading: bool) -> Screened:
         )
     passed, answers = [], []
     for call in calls:
-        refusal = _refusal(call, allow_cheats, grading)
+        refusal = _refusal(call, allow_cheats, grading, protected)
         if refusal is None:
             passed.append(call)
         else:
@@ -109,7 +122,12 @@ def _screen_batch(calls: list, allow_cheats: bool, grading: bool) -> Screened:
     return Screened(is_batch=True, forward=forward, answers=answers)
 
 
-def _refusal(call: object, allow_cheats: bool, grading: bool = False) -> dict | None:
+def _refusal(
+    call: object,
+    allow_cheats: bool,
+    grading: bool = False,
+    protected: frozenset[str] = frozenset(),
+) -> dict | None:
     if not isinstance(call, dict) or not isinstance(call.get("method"), str):
         request_id = call.get("id") if isinstance(call, dict) else None
         return error_object(
@@ -129,9 +147,26 @@ def _refusal(call: object, allow_cheats: bool, grading: bool = False) -> dict | 
             "for this course.",
             request_id,
         )
+    if method.startswith(CHEAT_PREFIXES) and (
+        method in AUTO_IMPERSONATION or _mentions(call.get("params"), protected)
+    ):
+        return error_object(METHOD_NOT_SUPPORTED, PROTECTED, request_id)
     if grading and method.startswith(WRITE_PREFIXES):
         return error_object(RESOURCE_UNAVAILABLE, BUSY_GRADING, request_id)
     return None
+
+
+def _mentions(params: object, addresses: frozenset[str]) -> bool:
+    """Whether any string among the call's parameters (nested too) is one of `addresses`."""
+    if not addresses:
+        return False
+    if isinstance(params, str):
+        return params.lower() in addresses
+    if isinstance(params, list | tuple):
+        return any(_mentions(p, addresses) for p in params)
+    if isinstance(params, dict):
+        return any(_mentions(p, addresses) for p in params.values())
+    return False
 
 
 def _single_error(code: int, message: str) -> Screened:

@@ -149,3 +149,14 @@ def test_provisioning_is_redone_by_the_watcher_after_a_reset(desk):
     )  # the hot wallet deployed them at the same nonces again
     assert token_balance(desk, "BTC", desk.student) == Decimal("0.5")
     assert ChainCustody.objects.get(pk=desk.custody.pk).provisioned
+
+
+def test_the_exchanges_accounts_and_tokens_are_out_of_reach_of_cheat_methods(desk):
+    from sandbox.chain.custody import protected_addresses
+
+    protected = protected_addresses(desk.chain.pk)
+
+    assert {t.address.lower() for t in desk.tokens.values()} <= protected
+    assert desk.custody.deposit_address.lower() in protected
+    assert desk.custody.hot_address.lower() in protected
+    assert desk.student.lower() not in protected

@@ -98,3 +98,23 @@ def test_only_a_request_that_may_write_makes_the_proxy_ask_about_grading():
     assert rpcpolicy.may_write(json.dumps(call("eth_sendRawTransaction")))
     assert rpcpolicy.may_write(json.dumps(call("anvil_mine")).encode())
     assert not rpcpolicy.may_write(json.dumps(call("eth_getBalance")))
+
+
+EXCHANGE = "0x" + "ab" * 20
+
+
+def test_cheats_that_touch_the_exchanges_addresses_are_refused_even_when_allowed():
+    protected = frozenset([EXCHANGE])
+    calls = [
+        {**call("anvil_setBalance", 1), "params": [EXCHANGE.upper().replace("0X", "0x"), "0x1"]},
+        {**call("anvil_impersonateAccount", 2), "params": [EXCHANGE]},
+        {**call("anvil_setStorageAt", 3), "params": [EXCHANGE, "0x0", "0x1"]},
+        {**call("anvil_autoImpersonateAccount", 4), "params": [True]},
+        {**call("anvil_setBalance", 5), "params": ["0x" + "cd" * 20, "0x1"]},
+    ]
+
+    screened = screen(json.dumps(calls), allow_cheats=True, protected=protected)
+
+    assert [c["id"] for c in json.loads(screened.forward)] == [5]  # the student's own account
+    assert {a["id"] for a in screened.answers} == {1, 2, 3, 4}
+    assert "exchange's own accounts" in screened.answers[0]["error"]["message"]
