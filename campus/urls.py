@@ -14,6 +14,7 @@ urlpatterns = [
         "o/<slug:offering_slug>/api/", include("sandbox.exchange.api.urls", namespace="binance-o")
     ),
     path("", include("sandbox.exchange.urls")),
+    path("", include("sandbox.wallet.urls")),
     path("", include("sandbox.chain.urls")),
     path("", include("sandbox.markets.urls")),
     path("", include("courses.urls")),

@@ -61,6 +61,13 @@ STUDENT_START = {"BTC": Decimal("0.5"), "KUSD": Decimal(1000)}
 HOT_TOKEN_FLOAT = {"BTC": Decimal(10), "KUSD": Decimal(100_000)}
 DEFAULT_HOT_TOKEN_FLOAT = Decimal(1000)
 TOKEN_NAMES = {"BTC": ("Campus Bitcoin", "cBTC"), "KUSD": ("Campus Dollar", "KUSD")}
+
+
+def token_symbol(asset_code: str) -> str:
+    """The symbol of the bridge token for an exchange asset, as it is deployed on the chains."""
+    return TOKEN_NAMES.get(asset_code, (f"Campus {asset_code}", f"c{asset_code}"))[1]
+
+
 CONTRACT_FILE = "CampusAsset.sol"
 CONTRACT_PATH = Path(__file__).resolve().parent / "contracts" / CONTRACT_FILE
 CONSTRUCTOR_TYPES = ["string", "string", "uint8", "address", "uint256", "uint256"]
@@ -289,7 +296,7 @@ def token_plans(offering_id: int) -> list[TokenPlan]:
         if not rule.withdrawable or rule.asset_code == ETH:
             continue
         code, decimals = rule.asset_code, rule.precision
-        name, symbol = TOKEN_NAMES.get(code, (f"Campus {code}", f"c{code}"))
+        name, symbol = TOKEN_NAMES.get(code, (f"Campus {code}", token_symbol(code)))
         float_amount = HOT_TOKEN_FLOAT.get(code, DEFAULT_HOT_TOKEN_FLOAT)
         plans.append(
             TokenPlan(

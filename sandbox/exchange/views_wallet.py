@@ -30,6 +30,7 @@ from sandbox.wallet.models import Account, Journal
 RECENT_MOVEMENTS = 10
 MOVEMENTS_PER_PAGE = 25
 ORDER_REFERENCE = re.compile(r"^order:(\d+)$")
+TRANSFER_REFERENCE = re.compile(r"^(deposit|withdrawal):(\d+)$")
 TRADE_REFERENCE = re.compile(r"^trade:(\d+)/(\d+)$")
 
 
@@ -191,9 +192,24 @@ def _journal_detail(
             "market": order.market.display_name,
         }
         return detail, reverse("sandbox-trade", args=[offering.slug, order.market.symbol])
+    if match := TRANSFER_REFERENCE.match(journal.reference):
+        return _transfer_detail(offering, journal, match[1], int(match[2]))
     if journal.kind == Journal.Kind.GRANT:
         return _("the course's starting funds, when your wallet was opened"), ""
     return journal.memo, ""
+
+
+def _transfer_detail(offering: Offering, journal: Journal, kind: str, pk: int) -> tuple[str, str]:
+    """A deposit from the student's chain or a withdrawal to it, linked to its history row."""
+    if kind == "deposit":
+        words = _("deposit #%(id)s from your chain")
+    else:
+        words = {
+            Journal.Kind.HOLD: _("locked for withdrawal #%(id)s to your chain"),
+            Journal.Kind.RELEASE: _("released: withdrawal #%(id)s did not go through"),
+        }.get(journal.kind, _("withdrawal #%(id)s to your chain"))
+    link = reverse("wallet-transfers", args=[offering.slug]) + f"#{kind}-{pk}"
+    return words % {"id": pk}, link
 
 
 def _own_order(reference: str, orders: dict[int, Order]) -> Order | None:

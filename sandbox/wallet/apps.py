@@ -6,3 +6,10 @@ class WalletConfig(AppConfig):
     name = "sandbox.wallet"
     label = "wallet"
     verbose_name = _("Wallet and ledger")
+
+    def ready(self) -> None:
+        # The offering page (courses) links to the transfer pages without importing them.
+        from courses.api import register_offering_links
+        from sandbox.wallet.links import transfer_offering_links
+
+        register_offering_links(transfer_offering_links)
