@@ -6,15 +6,9 @@ forwards it. Best effort: a page that missed a message shows the stored state wh
 
 from __future__ import annotations
 
-import logging
-
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from django.db import transaction
-
+from campus.live import send_on_commit
 from courses.models import Attempt
 
-log = logging.getLogger(__name__)
 EVENT_TYPE = "attempt.update"
 
 
@@ -35,15 +29,6 @@ def attempt_event(attempt: Attempt) -> dict:
 
 
 def announce_on_commit(attempt: Attempt) -> None:
-    group, event = attempt_group(attempt.user_id), attempt_event(attempt)
-    transaction.on_commit(lambda: _send(group, event))
-
-
-def _send(group: str, event: dict) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(group, {"type": EVENT_TYPE, "attempt": event})
-    except Exception:
-        log.warning("could not announce attempt %s", event["id"], exc_info=True)
+    send_on_commit(
+        attempt_group(attempt.user_id), {"type": EVENT_TYPE, "attempt": attempt_event(attempt)}
+    )

@@ -7,16 +7,10 @@ channel layer that is down never fails the service that changed the state.
 
 from __future__ import annotations
 
-import logging
-
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from django.db import transaction
-
+from campus.live import send_on_commit
 from sandbox.wallet.transfer_input import plain_amount
 from sandbox.wallet.transfers_models import Deposit, Withdrawal
 
-log = logging.getLogger(__name__)
 TRANSFER_EVENT = "transfer.update"
 
 
@@ -41,14 +35,7 @@ def transfer_event(transfer: Deposit | Withdrawal) -> dict:
 
 
 def announce_on_commit(transfer: Deposit | Withdrawal) -> None:
-    group, event = transfer_group(transfer.owner_id), transfer_event(transfer)
-    transaction.on_commit(lambda: _send(group, event))
-
-
-def _send(group: str, event: dict) -> None:
-    try:
-        layer = get_channel_layer()
-        if layer is not None:
-            async_to_sync(layer.group_send)(group, {"type": TRANSFER_EVENT, "transfer": event})
-    except Exception:
-        log.warning("could not announce %s %s", event["kind"], event["id"], exc_info=True)
+    send_on_commit(
+        transfer_group(transfer.owner_id),
+        {"type": TRANSFER_EVENT, "transfer": transfer_event(transfer)},
+    )

@@ -45,7 +45,7 @@ def announcements(monkeypatch):
         async def group_send(self, group, message):
             sent.append((group, message))
 
-    monkeypatch.setattr("sandbox.wallet.transfers_live.get_channel_layer", Layer)
+    monkeypatch.setattr("campus.live.get_channel_layer", Layer)
     return sent
 
 

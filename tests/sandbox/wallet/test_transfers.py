@@ -244,7 +244,7 @@ def test_a_channel_layer_that_fails_never_fails_the_credit(
     def broken_layer():
         raise ConnectionError("redis is down")
 
-    monkeypatch.setattr("sandbox.wallet.transfers_live.get_channel_layer", broken_layer)
+    monkeypatch.setattr("campus.live.get_channel_layer", broken_layer)
     deposit = see_deposit(desk)
 
     with django_capture_on_commit_callbacks(execute=True):
