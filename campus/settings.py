@@ -178,6 +178,16 @@ CELERY_BEAT_SCHEDULE["lti-roster-sync"] = {
     "schedule": float(LTI_ROSTER_SYNC_SECONDS),
     "options": {"expires": 600},
 }
+# Expired login states and launches are deleted this often (a replayed token then finds no state).
+LTI_PURGE_SECONDS = env.int("LTI_PURGE_SECONDS", default=3600)
+CELERY_BEAT_SCHEDULE["lti-purge-expired"] = {
+    "task": "campus.lti.tasks.purge_expired_launches",
+    "schedule": float(LTI_PURGE_SECONDS),
+    "options": {"expires": 600},
+}
+# Dynamic registration (/lti/register/) fetches and posts to https platforms only, unless this is
+# off (development and the test suite's platform simulator on http://127.0.0.1).
+LTI_REGISTRATION_HTTPS_ONLY = env_bool(env, "LTI_REGISTRATION_HTTPS_ONLY", default=not DEBUG)
 
 # --- Chains ------------------------------------------------------------------------------------
 # The EVM version contracts are compiled for; the students' chains run the same hardfork.

@@ -4,7 +4,10 @@ BlockCampus, roster it and receive its grades.
 Flow: /lti/login/ (oidc) → platform → /lti/launch/ (tokens, launches) → the offering, lesson or
 exercise (targets), or the offering picker (contexts) / deep-linking picker (deep_linking).
 Services: roster sync (nrps), score passback (ags, tasks). Cookies and framing in the LMS iframe:
-cookies. The tool's keys: keys, published at /lti/jwks/.
+cookies. The tool's keys: keys, published at /lti/jwks/. Registering with a platform by pasting
+/lti/register/ into it: dynamic_registration (views_register). Expired login states and launches
+are purged by the beat (housekeeping); managers reach /lti/offerings/<slug>/ from the offering
+page (links).
 
 Why this package may import `courses.api`
 -----------------------------------------
@@ -45,6 +48,7 @@ What we wrote ourselves: registrations and deployments, the tool's keys in the d
 rotation and a grace period (keys), the launch validation and error codes (tokens, launches,
 errors), identity linking by (registration, sub) (identities), role mapping (roles), offering
 linking (contexts), cookie/framing handling and platform storage for the iframe (cookies,
-static/lti/), roster reconciliation (nrps) and the score status model (ags). Dynamic
-registration (/lti/register/) is not built yet.
+static/lti/), roster reconciliation (nrps), the score status model (ags) and LTI Dynamic
+Registration (dynamic_registration: pylti1p3 has none; its package docstring says who may register
+and why the confirmation never shows in a frame).
 """

@@ -22,9 +22,10 @@ class DeploymentInline(admin.TabularInline):
 
 @admin.register(Registration)
 class RegistrationAdmin(admin.ModelAdmin):
-    list_display = ["name", "issuer", "client_id", "is_active"]
-    list_filter = ["is_active"]
+    list_display = ["name", "issuer", "client_id", "university", "is_active"]
+    list_filter = ["is_active", "university"]
     search_fields = ["name", "issuer", "client_id"]
+    raw_id_fields = ["registered_by"]
     inlines = [DeploymentInline]
 
 

@@ -1,5 +1,6 @@
-"""Celery: score passback and roster sync. Thin: ids in, the services do the work; both are
-idempotent (a score is re-posted with the student's current points; a roster sync converges)."""
+"""Celery: score passback, roster sync and the purge of expired launches. Thin: ids in, the
+services do the work; all are idempotent (a score is re-posted with the student's current points;
+a roster sync converges; a purge deletes what is expired, again and again)."""
 
 import contextlib
 
@@ -7,6 +8,7 @@ from celery import shared_task
 
 from campus.errors import ServiceError
 from campus.lti.ags import ScoreNotSent, send_score
+from campus.lti.housekeeping import purge_expired_launches as purge
 from campus.lti.models import ContextLink
 from campus.lti.nrps import sync_roster
 
@@ -38,3 +40,9 @@ def sync_all_rosters() -> int:
     for context_id in ids:
         sync_roster_task.delay(context_id)
     return len(ids)
+
+
+@shared_task(ignore_result=True)
+def purge_expired_launches() -> dict[str, int]:
+    purged = purge()
+    return {"states": purged.states, "launches": purged.launches}

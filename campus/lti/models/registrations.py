@@ -3,6 +3,7 @@ signing keys."""
 
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +29,24 @@ class Registration(models.Model):
     key_set_url = models.URLField(_("platform key set (JWKS) URL"), max_length=500)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who registered it and for which university: recorded by dynamic registration (/lti/register/)
+    # for the audit trail; registrations made in the admin may leave them empty.
+    university = models.ForeignKey(
+        "campus.University",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("university"),
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
 
     class Meta:
         ordering = ["name"]

@@ -2,6 +2,15 @@
 
 It has its own RSA keys and serves, over real HTTP in a thread:
   GET  /jwks                       its public key set (the tool verifies id_tokens with it)
+  GET  /openid-configuration       its OpenID configuration (LTI Dynamic Registration)
+  POST /register                   the dynamic registration endpoint: checks the bearer
+                                   registration token, answers a client_id and deployment_id
+  GET  /auth                       the authorization endpoint, for a real browser: a form that
+                                   POSTs a signed id_token (`browser_claims`) to the redirect_uri
+  GET  /course/<context>           an LMS course page embedding the tool's login in an iframe,
+                                   answering platform storage postMessages (?storage=1)
+  GET  /tool-registration          the LMS's "register a tool by URL" dialog: the tool's
+                                   /lti/register/ in an iframe, closed on the tool's close message
   POST /token                      client_credentials with a JWT client assertion, verified against
                                    the tool's JWKS fetched from `tool_jwks_url`
   GET  /nrps/<context>             NRPS membership container (Bearer token required)
@@ -10,6 +19,9 @@ It has its own RSA keys and serves, over real HTTP in a thread:
 Its authorization endpoint is driven by the test: `authorize(redirect_url, ...)` reads the state
 and nonce the tool sent and returns the form the platform would POST to the tool's launch URL,
 with an id_token it signed. Everything received is recorded for assertions.
+
+`Platform(host="localhost")` names itself by another host than the tool's 127.0.0.1, so that a
+browser sees the two as different sites (third-party cookies, frames), as in production.
 """
 
 from __future__ import annotations
@@ -20,12 +32,14 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jwt
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from tests.campus.lti.platform_pages import course_page, form_post_page, registration_page
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 ROLE = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
@@ -53,7 +67,9 @@ class SigningKey:
 class Platform:
     issuer_path = ""
 
-    def __init__(self, *, client_id: str = "bc-client", deployment_id: str = "dep-1") -> None:
+    def __init__(
+        self, *, client_id: str = "bc-client", deployment_id: str = "dep-1", host: str = "127.0.0.1"
+    ) -> None:
         self.client_id = client_id
         self.deployment_id = deployment_id
         self.key = SigningKey()
@@ -65,8 +81,15 @@ class Platform:
         self.lineitems: dict[str, list[dict]] = {}
         self.scores: list[dict] = []
         self.fail_scores = 0
+        self.config_overrides: dict = {}  # merged into the OpenID configuration; None removes
+        self.registration_token = ""  # the bearer token /register demands, when set
+        self.refuse_registration: tuple[int, dict] | None = None  # (status, body) /register answers
+        self.registration_requests: list[dict] = []
+        self.config_requests = 0
+        self.browser_claims: dict = {}  # what /auth puts in the id_token it signs for a browser
+        self.tool_url = ""  # the tool's base URL, for the course page
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.url = f"http://{host}:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -160,6 +183,84 @@ class Platform:
         claims.update(overrides)
         return {k: v for k, v in claims.items() if v is not None}
 
+    # --- dynamic registration ----------------------------------------------------------------
+    @property
+    def openid_configuration_url(self) -> str:
+        return self.url + "/openid-configuration"
+
+    def registration_url(self, *, tool: str = "http://testserver") -> str:
+        """The URL the platform opens to start dynamic registration at the tool."""
+        query = {"openid_configuration": self.openid_configuration_url}
+        if self.registration_token:
+            query["registration_token"] = self.registration_token
+        return f"{tool}/lti/register/?{urlencode(query)}"
+
+    def openid_configuration(self) -> dict:
+        config = {
+            "issuer": self.issuer,
+            "authorization_endpoint": self.url + "/auth",
+            "token_endpoint": self.url + "/token",
+            "jwks_uri": self.url + "/jwks",
+            "registration_endpoint": self.url + "/register",
+            "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+            "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "response_types_supported": ["id_token"],
+            "subject_types_supported": ["public", "pairwise"],
+            "scopes_supported": ["openid", NRPS_SCOPE, *AGS_SCOPES],
+            "claims_supported": ["iss", "sub", "name", "given_name", "family_name", "email"],
+            "https://purl.imsglobal.org/spec/lti-platform-configuration": {
+                "product_family_code": "simlms",
+                "version": "4.5",
+                "messages_supported": [
+                    {"type": "LtiResourceLinkRequest"},
+                    {"type": "LtiDeepLinkingRequest", "placements": ["ContentArea"]},
+                ],
+                "variables": ["Context.id.history"],
+            },
+        }
+        config.update(self.config_overrides)
+        return {k: v for k, v in config.items() if v is not None}
+
+    def register_client(self, authorization: str, body: dict) -> tuple[int, dict]:
+        self.registration_requests.append({"authorization": authorization, "body": body})
+        if self.registration_token and authorization != f"Bearer {self.registration_token}":
+            return 401, {"error": "invalid_token", "error_description": "bad registration token"}
+        if self.refuse_registration:
+            return self.refuse_registration
+        tool = body.get("https://purl.imsglobal.org/spec/lti-tool-configuration", {})
+        return 200, {
+            **body,
+            "client_id": self.client_id,
+            "https://purl.imsglobal.org/spec/lti-tool-configuration": {
+                **tool,
+                "deployment_id": self.deployment_id,
+            },
+        }
+
+    # --- the browser -----------------------------------------------------------------------
+    def course_url(self, context: str = "ctx-1", *, storage: bool) -> str:
+        return f"{self.url}/course/{context}?storage={int(storage)}"
+
+    def _course_page(self, context: str, storage: bool) -> str:
+        params = self.login_params(
+            target=self.tool_url + "/lti/launch/", hint=self.browser_claims.get("sub", "student-1")
+        )
+        if storage:
+            params["lti_storage_target"] = "_parent"
+        login_url = f"{self.tool_url}/lti/login/?{urlencode(params)}"
+        return course_page(
+            title=f"LMS course {context}",
+            login_url=login_url,
+            tool_origin=self.tool_url,
+            storage=storage,
+        )
+
+    def _authorization_page(self, url: str) -> str:
+        query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+        form = self.authorize(url, target=self.tool_url + "/lti/launch/", **self.browser_claims)
+        return form_post_page(action=query["redirect_uri"], fields=form)
+
     def verify_tool_jwt(self, token: str, jwks: dict) -> dict:
         """Verify something the tool signed (deep-linking response) with the tool's key set."""
         kid = jwt.get_unverified_header(token)["kid"]
@@ -207,7 +308,7 @@ def _handler(platform: Platform):
             pass
 
         def _send(self, status: int, body, content_type="application/json", headers=None):
-            data = json.dumps(body).encode()
+            data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
@@ -228,6 +329,17 @@ def _handler(platform: Platform):
             parts = path.strip("/").split("/")
             if path == "/jwks":
                 return self._send(200, {"keys": [k.jwk for k in platform.published]})
+            if path == "/openid-configuration":
+                platform.config_requests += 1
+                return self._send(200, platform.openid_configuration())
+            if path == "/auth":
+                return self._send(200, platform._authorization_page(self.path), "text/html")
+            if path == "/tool-registration":
+                url = platform.registration_url(tool=platform.tool_url)
+                return self._send(200, registration_page(registration_url=url), "text/html")
+            if parts[0] == "course":
+                storage = parse_qs(urlsplit(self.path).query).get("storage") == ["1"]
+                return self._send(200, platform._course_page(parts[1], storage), "text/html")
             scopes = self._scopes()
             if scopes is None:
                 return self._send(401, {"error": "invalid_token"})
@@ -245,6 +357,10 @@ def _handler(platform: Platform):
             if path == "/token":
                 form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
                 status, answer = platform.issue_token(form)
+                return self._send(status, answer)
+            if path == "/register":
+                authorization = self.headers.get("Authorization", "")
+                status, answer = platform.register_client(authorization, json.loads(body))
                 return self._send(status, answer)
             scopes = self._scopes()
             if scopes is None:

@@ -46,3 +46,22 @@ def test_students_cannot_open_the_lms_page(client, registration):
     client.force_login(student.user)
 
     assert client.get(f"/lti/offerings/{student.offering.slug}/").status_code == 404
+
+
+def test_offering_page_links_its_managers_to_the_lms_connection(client, db):
+    teaching = EnrollmentFactory(role="instructor")
+    client.force_login(teaching.user)
+
+    page = client.get(f"/offerings/{teaching.offering.slug}/").content.decode()
+
+    assert f'href="/lti/offerings/{teaching.offering.slug}/"' in page
+    assert "LMS connection" in page
+
+
+def test_offering_page_has_no_lms_link_for_students(client, db):
+    student = EnrollmentFactory(role="student")
+    client.force_login(student.user)
+
+    page = client.get(f"/offerings/{student.offering.slug}/").content.decode()
+
+    assert "/lti/offerings/" not in page
