@@ -19,6 +19,7 @@ from courses.grading.registry import (
 from courses.grading.texts import localize, text_problems
 from courses.links import OfferingLink, register_offering_links
 from courses.models import Attempt, Course, Enrollment, Exercise, Offering
+from courses.panels import Panel, register_dashboard_panel, unregister_dashboard_panel
 from courses.selectors import (
     active_students,
     is_enrolled,
@@ -42,6 +43,7 @@ __all__ = [
     "Offering",
     "OfferingLink",
     "Outcome",
+    "Panel",
     "RetryableGradingError",
     "SpecProblem",
     "StudentLink",
@@ -55,12 +57,14 @@ __all__ = [
     "member_offering",
     "on_grade_changed",
     "register",
+    "register_dashboard_panel",
     "register_offering_links",
     "register_student_links",
     "set_enrollment",
     "student_grades",
     "submit_attempt",
     "text_problems",
+    "unregister_dashboard_panel",
     "viewer_manages",
     "visible_offerings",
     "window_start",

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 
 from courses import selectors
 from courses.models import Offering
+from courses.panels import student_dashboard
 
 
 @login_required
@@ -25,12 +26,22 @@ def _visible_offering(request, slug: str) -> Offering:
 
 @login_required
 def offering_detail(request, slug: str):
+    """The offering's page: for its active students, their dashboard (next lessons, deadlines,
+    grades and the sandbox's panels) above the offering's links; for everyone else who may see
+    it, the links, with the roster and course admin for those who teach."""
     offering = _visible_offering(request, slug)
+    dashboard = student_dashboard(request, offering)
+    course, language = offering.course, request.LANGUAGE_CODE
     context = {
         "offering": offering,
+        "course_title": course.localized("title", language),
+        "course_summary": course.localized("summary", language),
+        "dashboard": dashboard,
         "can_view_roster": selectors.can_view_roster(request.user, offering),
         "can_manage": selectors.can_manage_offering(request.user, offering),
-        "is_member": selectors.member_offering(request.user, slug) is not None,
+        # an active student is a member: no need to ask again
+        "is_member": dashboard is not None
+        or selectors.member_offering(request.user, slug) is not None,
     }
     return render(request, "courses/offering_detail.html", context)
 

@@ -19,3 +19,8 @@ class ChainConfig(AppConfig):
         # Exercises of kind solidity and onchain are graded on the student's own chain.
         register(solidity_grader)
         register(onchain_grader)
+        # The student's dashboard (courses) shows their chain's status.
+        from courses.api import register_dashboard_panel
+        from sandbox.chain.panels import chain_panel
+
+        register_dashboard_panel(chain_panel)

@@ -18,3 +18,9 @@ class MarketsConfig(AppConfig):
         from sandbox.markets.grading import trading_grader
 
         register(trading_grader)
+        # The student's dashboard (courses) shows their portfolio and the market news.
+        from courses.api import register_dashboard_panel
+        from sandbox.markets.panels import news_panel, portfolio_panel
+
+        register_dashboard_panel(portfolio_panel)
+        register_dashboard_panel(news_panel)

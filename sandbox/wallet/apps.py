@@ -13,3 +13,8 @@ class WalletConfig(AppConfig):
         from sandbox.wallet.links import transfer_offering_links
 
         register_offering_links(transfer_offering_links)
+        # The student's dashboard (courses) shows their balances.
+        from courses.api import register_dashboard_panel
+        from sandbox.wallet.panels import wallet_panel
+
+        register_dashboard_panel(wallet_panel)
