@@ -42,11 +42,17 @@ def offerings_taught_by(user: User) -> QuerySet[Offering]:
 
 
 def administered_university_ids(user: User) -> list[int]:
-    return list(
-        Membership.objects.filter(user=user, role=Membership.Role.UNIVERSITY_ADMIN).values_list(
-            "university_id", flat=True
+    """Asked of the database once per user object (one request's user): every offering page
+    asks it several times (each link provider's role rule)."""
+    known = user.__dict__.get("_administered_university_ids")
+    if known is None:
+        known = list(
+            Membership.objects.filter(user=user, role=Membership.Role.UNIVERSITY_ADMIN).values_list(
+                "university_id", flat=True
+            )
         )
-    )
+        user.__dict__["_administered_university_ids"] = known
+    return known
 
 
 def offerings_administered_by(user: User) -> QuerySet[Offering]:
