@@ -6,7 +6,10 @@ tests are skipped with the reason, except in CI (BLOCKCAMPUS_REQUIRE_BROWSER=1),
 
 import json
 import os
+import threading
+from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -36,6 +39,13 @@ def browser():
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         yield browser
+        # While Playwright runs, this thread's code sees other context variables than before it
+        # started (its greenlets): Django's connections opened meanwhile (a TestCase's, say) are
+        # not the ones fixtures outside it see. Return them to the pool while they are in reach,
+        # or the test database cannot be dropped at the end.
+        from django.db import connections
+
+        connections.close_all()
         browser.close()
 
 
@@ -60,3 +70,182 @@ def serious_accessibility_violations(page) -> list[str]:
     result = page.evaluate("async () => JSON.stringify(await axe.run(document))")
     violations = json.loads(result)["violations"]
     return [f"{v['id']}: {v['help']}" for v in violations if v["impact"] in ("serious", "critical")]
+
+
+# -- shared by the journey and the accessibility sweep ---------------------------------------------
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+SOON_MS = 10_000
+
+
+def log_in(page, base_url: str, username: str) -> None:
+    """Through the login page, by the fields' ids: the form reads the same in every language."""
+    from tests.factories import TEST_PASSWORD
+
+    page.goto(f"{base_url}/accounts/login/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(TEST_PASSWORD)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert "/accounts/login/" not in page.url, f"{username} could not log in"
+
+
+def accessibility_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
+    """axe-core's violations of the given impacts, each as `rule (impact): help → targets`, so a
+    failing assertion says which rule broke and on which elements (the first five of each)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => JSON.stringify(await axe.run(document))")
+    found = []
+    for violation in json.loads(result)["violations"]:
+        if violation["impact"] not in impacts:
+            continue
+        targets = [" ".join(map(str, node["target"])) for node in violation["nodes"]]
+        more = f" (+{len(targets) - 5} more)" if len(targets) > 5 else ""
+        found.append(
+            f"{violation['id']} ({violation['impact']}): {violation['help']} → "
+            f"{' | '.join(targets[:5])}{more}"
+        )
+    return found
+
+
+def horizontal_overflow(page) -> int:
+    """How many CSS pixels the document scrolls sideways past the viewport (0 when it fits;
+    one pixel of rounding is forgiven)."""
+    return page.evaluate(
+        "Math.max(0, document.scrollingElement.scrollWidth - window.innerWidth - 1)"
+    )
+
+
+def sticking_out(page) -> list[str]:
+    """The innermost elements reaching past the viewport's right edge, outside any box that
+    scrolls or clips them, to name in a failure."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+          .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+          .filter(e => { // what a scrolling box (a code block, a wide table's region) clips is fine
+            for (let a = e.parentElement; a && a !== document.body; a = a.parentElement)
+              if (getComputedStyle(a).overflowX !== 'visible') return false;
+            return true; })
+          .filter(e => ![...e.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 1))
+          .slice(0, 8)
+          .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+               + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : '')
+               + ' (right ' + Math.round(e.getBoundingClientRect().right) + ')')"""
+    )
+
+
+@pytest.fixture
+def grading_worker(monkeypatch):
+    """A stand-in Celery worker (as test_learning's): sending `grade_attempt` only queues the
+    attempt id; `run()` runs the queued tasks eagerly in a thread of their own (the page's push
+    goes through async_to_sync, which cannot run in this thread, where Playwright keeps an event
+    loop). Returns how many it ran."""
+    from django.db import connections
+
+    from courses.tasks import grade_attempt
+
+    queued: list[int] = []
+    monkeypatch.setattr(grade_attempt, "delay", lambda attempt_id: queued.append(attempt_id))
+    monkeypatch.setattr(
+        grade_attempt, "apply_async", lambda args, *_, **options: queued.append(args[0])
+    )
+
+    def run() -> int:
+        ids = list(queued)
+        queued.clear()
+
+        def grade_all():
+            try:
+                for attempt_id in ids:
+                    grade_attempt.apply(args=[attempt_id], throw=True)
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=grade_all)
+        thread.start()
+        thread.join(timeout=30)
+        return len(ids)
+
+    return SimpleNamespace(run=run, queued=queued)
+
+
+@contextmanager
+def serving_the_site():
+    """The whole ASGI site on a loopback port, as tests/conftest.py's `site` serves it (uvicorn in
+    a thread, static files from the finders), for fixtures wider than one test."""
+    import socket
+    import time
+
+    import uvicorn
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+    from django.db import connections
+
+    from campus.asgi import application
+    from sandbox.exchange.api.dbthreads import close_kept_connections
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        ASGIStaticFilesHandler(application),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started, "uvicorn did not start within 10 s"
+    try:
+        yield SimpleNamespace(url=f"http://127.0.0.1:{port}", ws=f"ws://127.0.0.1:{port}")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        close_kept_connections()
+        connections.close_all()
+
+
+@pytest.fixture(scope="module")
+def shared_db(django_db_setup, django_db_blocker):
+    """For a module whose tests only read one world built once (the accessibility sweep): the
+    database is open to the module's fixtures and the server's threads throughout, and put back
+    at the end as it was after migrating, as a transactional test with serialized rollback does.
+
+    Mark such tests `django_db(serialized_rollback=True)`: the marker makes pytest-django create
+    the test database and keep a copy of its migrated contents (the standard assets, say), which
+    other modules' tests that run after this one still expect."""
+    from django.core.management import call_command
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        try:
+            yield
+        finally:
+            connections.close_all()
+            connection = connections["default"]
+            contents = getattr(connection, "_test_serialized_contents", None)
+            # as TransactionTestCase flushes: ids keep counting up, so nothing that outlives the
+            # module (the exchange's in-process order books, by market id) meets a reused id
+            call_command(
+                "flush",
+                interactive=False,
+                verbosity=0,
+                reset_sequences=False,
+                inhibit_post_migrate=bool(contents),
+            )
+            if contents:
+                connection.creation.deserialize_db_from_string(contents)
+            connections.close_all()
+
+
+@pytest.fixture(scope="module")
+def shared_site(shared_db):
+    """`site` for a whole module: started once, after `shared_db` opened the database."""
+    with serving_the_site() as served:
+        yield served
