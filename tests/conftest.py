@@ -1,8 +1,4 @@
 import os
-import socket
-import threading
-import time
-from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -52,35 +48,11 @@ def on_postgres():
 
 @pytest.fixture
 def site(transactional_db):
-    """The whole ASGI site (campus.asgi: pages, API, WebSockets, the chain RPC proxy) on a
-    loopback port, served by uvicorn in a thread, static files from the finders as runserver
-    serves them. `url` and `ws` are its http:// and ws:// bases."""
-    import uvicorn
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+    """The whole site on a loopback port for one test (see `tests.servers.serving_the_site`)."""
     from django.db import connections
 
-    from campus.asgi import application
-    from sandbox.exchange.api.dbthreads import close_kept_connections
+    from tests.servers import serving_the_site
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        ASGIStaticFilesHandler(application),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="on",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "uvicorn did not start within 10 s"
-    yield SimpleNamespace(url=f"http://127.0.0.1:{port}", ws=f"ws://127.0.0.1:{port}")
-    server.should_exit = True
-    thread.join(timeout=10)
-    close_kept_connections()  # so the test database can be dropped
-    connections.close_all()
+    with serving_the_site() as served:
+        yield served
+    connections.close_all()  # so the test database can be dropped

@@ -7,12 +7,13 @@ tests are skipped with the reason, except in CI (BLOCKCAMPUS_REQUIRE_BROWSER=1),
 import json
 import os
 import threading
-from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+
+from tests.servers import serving_the_site
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = settings.VAR_DIR / "screenshots"
@@ -169,46 +170,6 @@ def grading_worker(monkeypatch):
         return len(ids)
 
     return SimpleNamespace(run=run, queued=queued)
-
-
-@contextmanager
-def serving_the_site():
-    """The whole ASGI site on a loopback port, as tests/conftest.py's `site` serves it (uvicorn in
-    a thread, static files from the finders), for fixtures wider than one test."""
-    import socket
-    import time
-
-    import uvicorn
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-    from django.db import connections
-
-    from campus.asgi import application
-    from sandbox.exchange.api.dbthreads import close_kept_connections
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        ASGIStaticFilesHandler(application),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="on",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "uvicorn did not start within 10 s"
-    try:
-        yield SimpleNamespace(url=f"http://127.0.0.1:{port}", ws=f"ws://127.0.0.1:{port}")
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        close_kept_connections()
-        connections.close_all()
 
 
 @pytest.fixture(scope="module")

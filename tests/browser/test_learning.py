@@ -8,14 +8,12 @@ drives: submitting only queues the attempt id, and the test grades it once the p
 what the page shows can only have come by the push."""
 
 import re
-import threading
 import time
 from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -129,35 +127,9 @@ def course(transactional_db):
 
 
 @pytest.fixture
-def worker(monkeypatch):
-    """A stand-in Celery worker: sending `grade_attempt` only queues the attempt id; `run()` runs
-    the queued tasks eagerly in a thread of their own (the page's push goes through
-    async_to_sync, which cannot run in this thread, where Playwright keeps an event loop)."""
-    from courses.tasks import grade_attempt
-
-    queued: list[int] = []
-    monkeypatch.setattr(grade_attempt, "delay", lambda attempt_id: queued.append(attempt_id))
-    monkeypatch.setattr(
-        grade_attempt, "apply_async", lambda args, *_, **options: queued.append(args[0])
-    )
-
-    def run() -> int:
-        ids = list(queued)
-        queued.clear()
-
-        def grade_all():
-            try:
-                for attempt_id in ids:
-                    grade_attempt.apply(args=[attempt_id], throw=True)
-            finally:
-                connections.close_all()
-
-        thread = threading.Thread(target=grade_all)
-        thread.start()
-        thread.join(timeout=30)
-        return len(ids)
-
-    return SimpleNamespace(run=run, queued=queued)
+def worker(grading_worker):
+    """A stand-in Celery worker (tests/browser/conftest.py's `grading_worker`)."""
+    return grading_worker
 
 
 def log_in(page, base_url: str, username: str) -> None:
