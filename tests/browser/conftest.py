@@ -7,11 +7,13 @@ tests are skipped with the reason, except in CI (BLOCKCAMPUS_REQUIRE_BROWSER=1),
 import json
 import os
 import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import expect
 
 from tests.servers import serving_the_site
 
@@ -210,3 +212,33 @@ def shared_site(shared_db):
     """`site` for a whole module: started once, after `shared_db` opened the database."""
     with serving_the_site() as served:
         yield served
+
+
+def wider_than_the_screen(page) -> list[str]:
+    """Elements whose box or unwrapped text sticks out to the right of the viewport (elements
+    that scroll sideways on purpose, code and tables, are measured by their box)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('body *')].filter(e => {
+             const scroller = e.parentElement && e.parentElement.closest('pre, table');
+             if (scroller && getComputedStyle(scroller).overflowX === 'auto') return false;
+             const box = e.getBoundingClientRect();
+             const style = getComputedStyle(e);
+             const spill = style.overflowX === 'visible' ? e.scrollWidth - e.clientWidth : 0;
+             return box.width > 1 && box.left + Math.max(box.width, e.clientWidth + spill) > innerWidth + 1;
+           }).slice(-8).map(e => e.tagName + '.' + e.className)"""
+    )
+
+
+def check_the_page(page, name: str) -> None:
+    screenshot(page, name)
+    assert serious_accessibility_violations(page) == []
+    assert wider_than_the_screen(page) == []
+
+
+def wait_until_live(page) -> None:
+    """Until the page's live socket is open and subscribed (its #live-state says so)."""
+    expect(page.locator("#live-state")).to_have_attribute(
+        "data-live-state", "open", timeout=SOON_MS
+    )
+    time.sleep(0.5)  # Redis confirms the socket's group subscription asynchronously
+    page.evaluate("window.sameDocument = true")

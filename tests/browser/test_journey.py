@@ -35,8 +35,8 @@ from tests.browser.conftest import (
     accessibility_violations,
     log_in,
     screenshot,
+    wait_until_live,
 )
-from tests.browser.test_learning import wait_until_live
 from tests.factories import EnrollmentFactory, OfferingFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

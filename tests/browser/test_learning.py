@@ -8,7 +8,6 @@ drives: submitting only queues the attempt id, and the test grades it once the p
 what the page shows can only have come by the push."""
 
 import re
-import time
 from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -19,9 +18,13 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from courses.models import Deadline, Enrollment
-from tests.browser.conftest import screenshot, serious_accessibility_violations
+from tests.browser.conftest import (
+    check_the_page,
+    log_in,
+    screenshot,
+    wait_until_live,
+)
 from tests.factories import (
-    TEST_PASSWORD,
     EnrollmentFactory,
     ExerciseFactory,
     LessonFactory,
@@ -130,43 +133,6 @@ def course(transactional_db):
 def worker(grading_worker):
     """A stand-in Celery worker (tests/browser/conftest.py's `grading_worker`)."""
     return grading_worker
-
-
-def log_in(page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.locator("#id_username").fill(username)  # by id: the Korean test's form is in Korean
-    page.locator("#id_password").fill(TEST_PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
-
-
-def wider_than_the_screen(page) -> list[str]:
-    """Elements whose box or unwrapped text sticks out to the right of the viewport (elements
-    that scroll sideways on purpose, code and tables, are measured by their box)."""
-    return page.evaluate(
-        """() => [...document.querySelectorAll('body *')].filter(e => {
-             const scroller = e.parentElement && e.parentElement.closest('pre, table');
-             if (scroller && getComputedStyle(scroller).overflowX === 'auto') return false;
-             const box = e.getBoundingClientRect();
-             const style = getComputedStyle(e);
-             const spill = style.overflowX === 'visible' ? e.scrollWidth - e.clientWidth : 0;
-             return box.width > 1 && box.left + Math.max(box.width, e.clientWidth + spill) > innerWidth + 1;
-           }).slice(-8).map(e => e.tagName + '.' + e.className)"""
-    )
-
-
-def check_the_page(page, name: str) -> None:
-    screenshot(page, name)
-    assert serious_accessibility_violations(page) == []
-    assert wider_than_the_screen(page) == []
-
-
-def wait_until_live(page) -> None:
-    expect(page.locator("#live-state")).to_have_attribute(
-        "data-live-state", "open", timeout=SOON_MS
-    )
-    time.sleep(0.5)  # Redis confirms the socket's group subscription asynchronously
-    page.evaluate("window.sameDocument = true")
 
 
 @pytest.fixture(params=[DESKTOP, PHONE], ids=["desktop", "phone"])

@@ -11,7 +11,6 @@ where Playwright keeps an event loop)."""
 
 import re
 import threading
-import time
 from decimal import Decimal as D
 
 import pytest
@@ -31,8 +30,12 @@ from sandbox.wallet.transfers import (
     record_deposit,
     settle_withdrawal,
 )
-from tests.browser.conftest import screenshot, serious_accessibility_violations
-from tests.browser.test_learning import log_in, wider_than_the_screen
+from tests.browser.conftest import (
+    check_the_page,
+    log_in,
+    screenshot,
+    wait_until_live,
+)
 from tests.factories import EnrollmentFactory, OfferingFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -89,22 +92,8 @@ def as_the_chain_side(work) -> object:
     return result["value"]
 
 
-def wait_until_live(page) -> None:
-    expect(page.locator("#live-state")).to_have_attribute(
-        "data-live-state", "open", timeout=SOON_MS
-    )
-    time.sleep(0.5)  # Redis confirms the socket's group subscription asynchronously
-    page.evaluate("window.sameDocument = true")
-
-
 def still_the_same_document(page) -> bool:
     return page.evaluate("window.sameDocument === true")
-
-
-def check_the_page(page, name: str) -> None:
-    screenshot(page, name)
-    assert serious_accessibility_violations(page) == []
-    assert wider_than_the_screen(page) == []
 
 
 def test_a_student_deposits_and_withdraws_and_sees_each_state_live(site, browser, desk):
