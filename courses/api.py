@@ -29,6 +29,7 @@ from courses.selectors import (
 )
 from courses.services import enroll, set_enrollment
 from courses.student_links import StudentLink, register_student_links, viewer_manages
+from courses.titles import course_title, offering_label
 
 __all__ = [
     "Attempt",
@@ -48,6 +49,7 @@ __all__ = [
     "SpecProblem",
     "StudentLink",
     "active_students",
+    "course_title",
     "demo_offerings",
     "enroll",
     "grader_for",
@@ -55,6 +57,7 @@ __all__ = [
     "localize",
     "manageable_offerings",
     "member_offering",
+    "offering_label",
     "on_grade_changed",
     "register",
     "register_dashboard_panel",

@@ -48,7 +48,7 @@ class Confirm:
     action: str
     yes: str
     back: str
-    crumbs: list[tuple[str, str]]
+    crumbs: list[tuple[str, str]]  # after Home › the course, which the page adds itself
 
 
 @contextmanager
@@ -256,10 +256,11 @@ def rpc_url(request: HttpRequest, chain: Chain) -> tuple[str, str]:
 
 
 def _confirm_mine(request: HttpRequest, offering: Offering, **question: str) -> HttpResponse:
-    crumbs = [(offering.course.title, reverse("offering-detail", args=[offering.slug]))]
-    crumbs.append((_("My chain"), mine_url(offering)))
+    crumbs = [(_("My chain"), mine_url(offering))]
     confirm = Confirm(back=mine_url(offering), crumbs=crumbs, **question)
-    return render(request, "sandbox/chain/mychain_confirm.html", {"confirm": confirm})
+    return render(
+        request, "sandbox/chain/mychain_confirm.html", {"confirm": confirm, "offering": offering}
+    )
 
 
 urlpatterns = [

@@ -171,10 +171,11 @@ def _managed_and_student_chain(
 
 
 def _confirm_roster(request: HttpRequest, offering: Offering, **question: str) -> HttpResponse:
-    crumbs = [(offering.course.title, reverse("offering-detail", args=[offering.slug]))]
-    crumbs.append((_("Students' chains"), roster_url(offering)))
+    crumbs = [(_("Students' chains"), roster_url(offering))]
     confirm = Confirm(back=roster_url(offering), crumbs=crumbs, **question)
-    return render(request, "sandbox/chain/roster_confirm.html", {"confirm": confirm})
+    return render(
+        request, "sandbox/chain/roster_confirm.html", {"confirm": confirm, "offering": offering}
+    )
 
 
 urlpatterns = [
