@@ -36,7 +36,8 @@ from sandbox.exchange.forms import (
 )
 from sandbox.exchange.models import Market, Order, Trade
 from sandbox.exchange.services import cancel_open_orders, cancel_order, place_order
-from sandbox.exchange.views_live import BOOK_LEVELS, HISTORY_ROWS, RECENT_TRADES, live_settings
+from sandbox.exchange.views_book import order_book
+from sandbox.exchange.views_live import HISTORY_ROWS, RECENT_TRADES, live_settings, status_label
 from sandbox.wallet import selectors as wallet_selectors
 
 STATUS_MEANINGS = {
@@ -179,7 +180,7 @@ def placed_message(order: Order, market: Market) -> str:
         "side": SIDE_LABELS[order.side],
         "type": TYPE_LABELS[order.type],
         "id": order.pk,
-        "status": order.status,
+        "status": status_label(order.status),
         "meaning": meaning,
     }
     if order.executed_qty:
@@ -215,6 +216,7 @@ def _render(
     status: int = 200,
 ) -> HttpResponse:
     owner_id = request.user.pk
+    open_orders = list(selectors.open_orders(owner_id=owner_id, market=market))
     context = {
         "offering": offering,
         "market": market,
@@ -230,15 +232,8 @@ def _render(
             for t in selectors.recent_trades(market, limit=RECENT_TRADES)
         ],
         "balances": market_balances(owner_id, market),
-        "open_orders": [
-            order_row(o, market) for o in selectors.open_orders(owner_id=owner_id, market=market)
-        ],
-        "history": [
-            order_row(o, market)
-            for o in reversed(
-                selectors.order_window(owner_id=owner_id, market=market, limit=HISTORY_ROWS)
-            )
-        ],
+        "open_orders": [order_row(o, market) for o in open_orders],
+        "history": finished_orders(owner_id, market, open_count=len(open_orders)),
         "my_trades": [
             trade_row(t, market, owner_id=owner_id)
             for t in reversed(
@@ -265,36 +260,15 @@ def market_rules(market: Market) -> dict[str, str]:
     }
 
 
-@dataclass(frozen=True)
-class BookLevel:
-    price: str
-    quantity: str
-    total: str
-    depth: int  # this level's share of the deepest level shown, in percent
-
-
-def order_book(market: Market) -> dict:
-    depth = selectors.depth(market, limit=BOOK_LEVELS)
-    deepest = max((qty for _p, qty in depth["bids"] + depth["asks"]), default=Decimal(0))
-
-    def levels(side):
-        return [
-            BookLevel(
-                price=plain(price),
-                quantity=plain(qty),
-                total=plain(price * qty),
-                depth=int(qty * 100 / deepest) if deepest else 0,
-            )
-            for price, qty in side
-        ]
-
-    bids, asks = depth["bids"], depth["asks"]
-    spread = asks[0][0] - bids[0][0] if bids and asks else None
-    return {
-        "bids": levels(bids),
-        "asks": levels(asks),
-        "spread": plain(spread) if spread is not None else None,
-    }
+def finished_orders(owner_id: int, market: Market, *, open_count: int) -> list[OrderRow]:
+    """The owner's latest HISTORY_ROWS orders that ended (filled, cancelled, expired, rejected),
+    newest first: open ones are in their own table, and leave it for this one when they end. The
+    window reads `open_count` more, so open orders among the latest never crowd finished ones out."""
+    window = selectors.order_window(
+        owner_id=owner_id, market=market, limit=HISTORY_ROWS + open_count
+    )
+    finished = [o for o in reversed(window) if not o.is_open][:HISTORY_ROWS]
+    return [order_row(o, market) for o in finished]
 
 
 @dataclass(frozen=True)
@@ -331,6 +305,7 @@ class OrderRow:
     average_price: str
     locked: str
     status: str
+    status_label: str
     status_note: str
     is_open: bool
 
@@ -361,6 +336,7 @@ def order_row(order: Order, market: Market) -> OrderRow:
         average_price=average,
         locked=f"{plain(order.held)} {held_asset}" if order.held else "",
         status=order.status,
+        status_label=status_label(order.status),
         status_note=str(_("waiting for the stop price")) if waiting else "",
         is_open=order.is_open,
     )

@@ -10,6 +10,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from courses.api import Offering
@@ -21,6 +22,32 @@ from sandbox.exchange.models import Market
 BOOK_LEVELS = 15
 RECENT_TRADES = 20
 HISTORY_ROWS = 50
+DEPTH_LEVELS = 500  # the depth chart's levels per side, as the REST snapshot the page starts from
+
+# An order's status in words, for every status Binance's user data stream can report (the two
+# PENDING_ ones never come from this exchange, but a student's stream client may have read of them).
+STATUS_LABELS = {
+    "NEW": pgettext_lazy("order status", "Open"),
+    "PENDING_NEW": pgettext_lazy("order status", "Being placed"),
+    "PARTIALLY_FILLED": pgettext_lazy("order status", "Partly filled"),
+    "FILLED": pgettext_lazy("order status", "Filled"),
+    "PENDING_CANCEL": pgettext_lazy("order status", "Being cancelled"),
+    "CANCELED": pgettext_lazy("order status", "Cancelled"),
+    "REJECTED": pgettext_lazy("order status", "Rejected"),
+    "EXPIRED": pgettext_lazy("order status", "Expired"),
+    "EXPIRED_IN_MATCH": pgettext_lazy("order status", "Expired: self-trade prevention"),
+}
+
+# The depth chart's text alternative, written by the server and then by trading-depth.js.
+DEPTH_BEST = gettext_lazy("Best bid: %(bid)s; best ask: %(ask)s.")
+DEPTH_WITHIN = gettext_lazy(
+    "Within 1%% of the middle price: %(bids)s %(base)s bid and %(asks)s %(base)s offered."
+)
+
+
+def status_label(status: str) -> str:
+    """The status in the reader's language; a status without words yet is shown as it is."""
+    return str(STATUS_LABELS.get(status, status))
 
 
 @login_required
@@ -69,12 +96,15 @@ def live_settings(offering: Offering, market: Market) -> dict:
         "historyRows": HISTORY_ROWS,
         "stream": f"/o/{offering.slug}/stream?streams={streams}",
         "userStream": "/ws/",
-        "depth": reverse("binance-o:depth", kwargs=api) + f"?symbol={market.symbol}&limit=500",
+        "quotePlaces": market.quote.precision,
+        "depth": reverse("binance-o:depth", kwargs=api)
+        + f"?symbol={market.symbol}&limit={DEPTH_LEVELS}",
         "klines": reverse("binance-o:klines", kwargs=api)
         + f"?symbol={market.symbol}&interval=1m&limit=200",
         "listenKey": reverse("sandbox-listen-key", args=[offering.slug]),
         "sides": {side: str(label) for side, label in SIDE_LABELS.items()},
         "types": {kind: str(label) for kind, label in TYPE_LABELS.items()},
+        "statuses": {status: str(label) for status, label in STATUS_LABELS.items()},
         "words": {
             "market": _("market"),
             "maker": _("maker"),
@@ -83,5 +113,9 @@ def live_settings(offering: Offering, market: Market) -> dict:
             "change24h": _("%(change)s%% in 24 hours"),
             "live": _("Live"),
             "reconnecting": _("Reconnecting…"),
+            "depthBest": str(DEPTH_BEST),
+            "depthWithin": str(DEPTH_WITHIN),
+            "depthEmpty": _("Nobody is buying or selling yet."),
+            "none": _("none"),
         },
     }

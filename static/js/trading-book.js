@@ -33,7 +33,18 @@
     return sign + whole + (fraction ? '.' + fraction : '');
   }
 
+  /* a / b rounded half to even to `places` decimals ("990000", "0.01", 0 -> "99000000"). */
+  function quotient(a, b, places) {
+    var scale = 10n ** BigInt(places);
+    var n = units(a) * scale, d = units(b);
+    var q = n / d, twice = (n % d) * 2n;
+    if (twice > d || (twice === d && q % 2n === 1n)) { q += 1n; }
+    return decimal(q * SCALE / scale);
+  }
+
   T.units = units;
+  T.decimal = decimal;
+  T.quotient = quotient;
   T.plain = plain;
   T.product = function (a, b) { return decimal(units(a) * units(b) / SCALE); };
   T.difference = function (a, b) { return decimal(units(a) - units(b)); };

@@ -58,9 +58,12 @@
 
   // --- market data ----------------------------------------------------------------------------------
 
-  var bookView;
-  var book = new T.OrderBook(live.depth, function () { bookView.schedule(); });
-  bookView = new T.BookView(book, live.bookLevels);
+  var views = [];
+  var book = new T.OrderBook(live.depth, function () {
+    views.forEach(function (view) { view.schedule(); });
+  });
+  views.push(new T.BookView(book, live.bookLevels));
+  if (T.DepthChart && byId('depth-chart')) { views.push(new T.DepthChart(book, live)); }
 
   var chart = null;
   var chartElement = byId('price-chart');
@@ -113,31 +116,12 @@
   }
 
   // --- the student's orders, fills and balances -----------------------------------------------
+  // Rows come from the tables' <template>s, so they carry the same cells and labels (shown as
+  // the cards' captions on narrow screens) as the rows the server rendered.
 
-  var template = byId('open-order-row');
-
-  function orderRow(report) {
-    var existing = byId('open-orders-rows').querySelector('tr[data-order-id="' + report.i + '"]');
-    if (existing || ENDED.indexOf(report.X) !== -1) { return existing; }
-    var tr = template.content.firstElementChild.cloneNode(true);
-    tr.dataset.orderId = report.i;
-    var quantity = T.units(report.q) !== 0n ? T.plain(report.q) : T.plain(report.Q) + ' ' + live.quote;
-    fill(tr, {
-      id: '#' + report.i,
-      placed: time(report.O, stamp),
-      type: live.types[report.o] || report.o,
-      price: report.o === 'MARKET' ? words.market : T.plain(report.p),
-      stop: T.units(report.P) !== 0n ? T.plain(report.P) : '',
-      quantity: quantity
-    });
-    var side = tr.querySelector('[data-field="side"]');
-    side.textContent = live.sides[report.S] || report.S;
-    side.className = 'side-' + report.S.toLowerCase();
-    var form = tr.querySelector('form');
-    form.action = form.getAttribute('action').replace('/orders/0/', '/orders/' + report.i + '/');
-    var name = form.querySelector('.visually-hidden');
-    name.textContent = name.textContent.replace('{id}', report.i);
-    prepend('open-orders', tr, Infinity);
+  function fromTemplate(name, values) {
+    var tr = byId(name + '-row').content.firstElementChild.cloneNode(true);
+    fill(tr, values);
     return tr;
   }
 
@@ -146,6 +130,58 @@
       var cell = tr.querySelector('[data-field="' + field + '"]');
       if (values[field] instanceof Node) { cell.replaceChildren(values[field]); } else { cell.textContent = values[field]; }
     });
+  }
+
+  function setSide(tr, side) {
+    var cell = tr.querySelector('[data-field="side"]');
+    cell.textContent = live.sides[side] || side;
+    cell.classList.add('side-' + side.toLowerCase());
+  }
+
+  function statusWords(status) { return live.statuses[status] || status; }
+
+  /* What every order row shows, from an execution report. */
+  function orderValues(report) {
+    return {
+      id: '#' + report.i,
+      placed: time(report.O, stamp),
+      type: live.types[report.o] || report.o,
+      price: report.o === 'MARKET' ? words.market : T.plain(report.p),
+      quantity: T.units(report.q) !== 0n ? T.plain(report.q) : T.plain(report.Q) + ' ' + live.quote,
+      filled: T.plain(report.z),
+      status: statusWords(report.X)
+    };
+  }
+
+  function findRow(name, id) {
+    return byId(name + '-rows').querySelector('tr[data-order-id="' + id + '"]');
+  }
+
+  function openRow(report) {
+    var values = orderValues(report);
+    values.stop = T.units(report.P) !== 0n ? T.plain(report.P) : '';
+    var tr = fromTemplate('open-orders', values);
+    tr.dataset.orderId = report.i;
+    setSide(tr, report.S);
+    var form = tr.querySelector('form');
+    form.action = form.getAttribute('action').replace('/orders/0/', '/orders/' + report.i + '/');
+    var name = form.querySelector('.visually-hidden');
+    name.textContent = name.textContent.replace('{id}', report.i);
+    prepend('open-orders', tr, Infinity);
+    return tr;
+  }
+
+  /* An order that ended leaves the open orders for the history (once, however often told). */
+  function finish(report) {
+    var open = findRow('open-orders', report.i);
+    if (open) { open.remove(); }
+    if (findRow('history', report.i)) { return; }
+    var values = orderValues(report);
+    values.average = T.units(report.z) !== 0n ? T.plain(T.quotient(report.Z, report.z, live.quotePlaces)) : '';
+    var tr = fromTemplate('history', values);
+    tr.dataset.orderId = report.i;
+    setSide(tr, report.S);
+    prepend('history', tr, live.historyRows);
   }
 
   /* What a resting order still locks: the quote for what is left to buy, or the base left to sell. */
@@ -159,19 +195,20 @@
 
   function onExecutionReport(report) {
     if (report.s !== live.symbol) { return; }
-    var tr = orderRow(report);
-    if (tr && ENDED.indexOf(report.X) !== -1) {
-      tr.remove();
-    } else if (tr) {
-      fill(tr, { filled: T.plain(report.z), status: report.X, locked: locked(report) });
+    if (ENDED.indexOf(report.X) !== -1) {
+      finish(report);
+    } else {
+      var tr = findRow('open-orders', report.i) || openRow(report);
+      fill(tr, { filled: T.plain(report.z), status: statusWords(report.X), locked: locked(report) });
     }
     byId('cancel-all').hidden = !showRows('open-orders');
     if (report.x === 'TRADE') {
-      prepend('my-trades', row([
-        T.cell(time(report.T, stamp)), sideCell(report.S), T.cell(T.plain(report.L), 'num'),
-        T.cell(T.plain(report.l), 'num'), T.cell(T.plain(report.Y), 'num'),
-        T.cell(T.plain(report.n) + ' ' + report.N, 'num'), T.cell(report.m ? words.maker : words.taker)
-      ]), live.historyRows);
+      var fillRow = fromTemplate('my-trades', {
+        time: time(report.T, stamp), price: T.plain(report.L), quantity: T.plain(report.l),
+        total: T.plain(report.Y), fee: T.plain(report.n) + ' ' + report.N, role: report.m ? words.maker : words.taker
+      });
+      setSide(fillRow, report.S);
+      prepend('my-trades', fillRow, live.historyRows);
     }
   }
 

@@ -143,7 +143,7 @@ def test_a_students_journey_trade_chain_studio_and_quiz(site, page, dax101, minj
     page.get_by_label("Quantity (BTC)").fill(str(quantity))
     page.get_by_role("button", name="Place order").click()
     page.wait_for_load_state("networkidle")
-    expect(page.get_by_role("status").first).to_contain_text("placed: PARTIALLY_FILLED")
+    expect(page.get_by_role("status").first).to_contain_text("placed: Partly filled")
     order = Order.objects.get(owner=minji)
     assert (order.executed_qty, order.status) == (available, "PARTIALLY_FILLED")
     mine = page.get_by_test_id("my-trades").locator("tbody tr")

@@ -67,7 +67,7 @@ def test_limit_sell_from_the_form_is_filled_by_a_crossing_buy(live_server, page,
     page.get_by_role("button", name="Place order").click()
     page.wait_for_load_state("networkidle")
 
-    assert "placed: NEW" in page.get_by_role("status").first.inner_text()
+    assert "placed: Open" in page.get_by_role("status").first.inner_text()
     assert "0.01 BTC" in page.get_by_test_id("open-orders").inner_text()
     assert "100,000,000" in page.get_by_test_id("book-asks").inner_text()
     screenshot(page, "trade-sell-resting-desktop")

@@ -5,9 +5,10 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
+from sandbox.exchange import views
 from sandbox.exchange.filters import OrderRequest
 from sandbox.exchange.models import Order
-from sandbox.exchange.services import place_order
+from sandbox.exchange.services import cancel_order, place_order
 from sandbox.wallet.models import Account, Posting, Wallet
 from tests.factories import EnrollmentFactory, MembershipFactory, OfferingFactory, UserFactory
 
@@ -59,8 +60,7 @@ def test_limit_order_placed_through_the_form_rests_in_open_orders_with_funds_loc
     open_orders = response.context["open_orders"]
     assert [row.id for row in open_orders] == [order.pk]
     assert open_orders[0].locked == "1,000,000 KRW"
-    assert "status NEW" not in response.content.decode()  # the message says "placed: NEW."
-    assert f"order #{order.pk} placed: NEW." in response.content.decode()
+    assert f"order #{order.pk} placed: Open." in response.content.decode()
 
 
 def test_price_off_the_tick_is_refused_with_the_filter_and_allowed_values_and_creates_nothing(
@@ -119,7 +119,7 @@ def test_market_order_fills_against_the_book_and_says_filled(alice_client, excha
 
     order = Order.objects.get(owner=exchange.alice)
     assert order.status == "FILLED"
-    assert "placed: FILLED. It traded in full." in response.content.decode()
+    assert "placed: Filled. It traded in full." in response.content.decode()
     assert "Traded 0.01 BTC for 1,000,000 KRW." in response.content.decode()
 
 
@@ -305,3 +305,100 @@ def test_order_form_explains_the_markets_filters_and_fees_in_plain_words(alice_c
     assert "at least 5,000 KRW (price × quantity)" in page
     assert "0.05% if your order was waiting on the book (maker), 0.1%" in page
     assert "A multiple of 1,000 KRW (the tick size)" in page  # the price field's help text
+
+
+# -- the status in words, the finished orders, the depth summary -------------------------------
+
+
+def rest(exchange, owner, side, quantity, price):
+    return place_order(
+        owner_id=owner.pk,
+        market=exchange.btc,
+        request=OrderRequest(
+            side=side, type="LIMIT", time_in_force="GTC", price=D(price), quantity=D(quantity)
+        ),
+    )
+
+
+def test_a_partly_filled_open_order_shows_its_status_in_words_not_the_exchanges_code(
+    alice_client, exchange
+):
+    rest(exchange, exchange.bob, "SELL", "0.01", "100000000")
+    order = rest(exchange, exchange.alice, "BUY", "0.03", "100000000")
+
+    response = alice_client.get(trade_url(exchange))
+
+    assert order.status == "PARTIALLY_FILLED"
+    assert [row.status_label for row in response.context["open_orders"]] == ["Partly filled"]
+    assert 'data-field="status">Partly filled<' in response.content.decode()
+
+
+def test_the_order_history_lists_finished_orders_only_newest_first_in_words(alice_client, exchange):
+    filled = rest(exchange, exchange.alice, "SELL", "0.01", "100000000")
+    rest(exchange, exchange.bob, "BUY", "0.01", "100000000")
+    cancelled = rest(exchange, exchange.alice, "BUY", "0.01", "90000000")
+    cancel_order(owner_id=exchange.alice.pk, market=exchange.btc, order_id=cancelled.pk)
+    rest(exchange, exchange.alice, "BUY", "0.01", "91000000")  # still open
+
+    history = alice_client.get(trade_url(exchange)).context["history"]
+
+    assert [(row.id, row.status_label) for row in history] == [
+        (cancelled.pk, "Cancelled"),
+        (filled.pk, "Filled"),
+    ]
+    assert history[1].average_price == "100,000,000"
+
+
+def test_open_orders_do_not_crowd_finished_ones_out_of_the_history(
+    alice_client, exchange, monkeypatch
+):
+    monkeypatch.setattr(views, "HISTORY_ROWS", 2)
+    finished = [rest(exchange, exchange.alice, "BUY", "0.001", "90000000") for _ in range(2)]
+    for order in finished:
+        cancel_order(owner_id=exchange.alice.pk, market=exchange.btc, order_id=order.pk)
+    for _ in range(3):
+        rest(exchange, exchange.alice, "BUY", "0.001", "91000000")
+
+    history = alice_client.get(trade_url(exchange)).context["history"]
+
+    assert [row.id for row in history] == [finished[1].pk, finished[0].pk]
+
+
+def test_the_live_settings_give_the_page_every_status_in_words(alice_client, exchange):
+    live = alice_client.get(trade_url(exchange)).context["live"]
+
+    assert set(Order.Status.values) <= set(live["statuses"])
+    assert live["statuses"]["PARTIALLY_FILLED"] == "Partly filled"
+    assert live["statuses"]["CANCELED"] == "Cancelled"
+    assert live["quotePlaces"] == 2  # KRW's places: a live average price is rounded to them
+
+
+def test_the_depth_summary_names_the_best_prices_and_what_rests_within_one_percent(
+    alice_client, exchange
+):
+    rest(exchange, exchange.bob, "BUY", "0.02", "99000000")  # 1% under the middle: counted
+    rest(exchange, exchange.bob, "BUY", "0.05", "98000000")  # further: not counted
+    rest(exchange, exchange.bob, "SELL", "0.01", "101000000")
+    rest(exchange, exchange.bob, "SELL", "0.03", "101000000")
+
+    summary = alice_client.get(trade_url(exchange)).context["book"]["summary"]
+
+    assert summary == (
+        "Best bid: 99,000,000 KRW; best ask: 101,000,000 KRW. Within 1% of the middle price: "
+        "0.02 BTC bid and 0.04 BTC offered."
+    )
+
+
+def test_the_depth_summary_of_a_one_sided_book_says_none_for_the_other_side(alice_client, exchange):
+    rest(exchange, exchange.bob, "SELL", "0.01", "101000000")
+
+    summary = alice_client.get(trade_url(exchange)).context["book"]["summary"]
+
+    assert summary.startswith("Best bid: none; best ask: 101,000,000 KRW.")
+    assert summary.endswith("0 BTC bid and 0.01 BTC offered.")
+
+
+def test_the_depth_summary_of_an_empty_book_says_nobody_trades_yet(alice_client, exchange):
+    summary = alice_client.get(trade_url(exchange)).context["book"]["summary"]
+
+    assert summary == "Nobody is buying or selling yet."
