@@ -1,5 +1,6 @@
 """The ASGI entry point: pages and the API over HTTP, live streams over WebSockets, and in front
-of both the students' chain RPC proxy (`/chain/<token>/rpc`, its own auth: the token)."""
+of both the students' chain RPC proxy (`/chain/<token>/rpc`, its own auth: the token) and the
+exchange API's lane (`/api/v3/...`, past the page middleware: its own auth, the signature)."""
 
 import os
 
@@ -15,12 +16,13 @@ from django.urls import re_path  # noqa: E402
 
 from campus.routing import websocket_urlpatterns  # noqa: E402
 from sandbox.chain.proxy import ChainRpcProxy  # noqa: E402
+from sandbox.exchange.api.lane import ExchangeApiLane  # noqa: E402
 from sandbox.exchange.routing import stream_urlpatterns  # noqa: E402
 
 application = ChainRpcProxy(
     ProtocolTypeRouter(
         {
-            "http": django_asgi_app,
+            "http": ExchangeApiLane(django_asgi_app),
             "websocket": URLRouter(
                 [
                     *stream_urlpatterns,

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 
-from asgiref.sync import async_to_sync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+from campus import sidecar
 
 log = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
@@ -29,7 +30,7 @@ def send_now(group: str, message: dict) -> None:
     try:
         layer = get_channel_layer()
         if layer is not None:
-            async_to_sync(layer.group_send)(group, message)
+            sidecar.run(layer.group_send(group, message))
     except Exception:
         log.warning("could not send %s to %s", message.get("type"), group, exc_info=True)
 

@@ -44,7 +44,10 @@ def announce(
     units: MarketUnits,
     *,
     placed: Order | None = None,
+    into: list | None = None,
 ) -> None:
+    """Queue the change's messages to go out on commit; or, given `into`, add them to it (a
+    caller placing many orders in one transaction publishes them all at once, in order)."""
     offering, symbol = market.offering_id, market.symbol
     messages = [
         (market_group(offering, symbol, "trade"), trade_event(symbol, trade))
@@ -65,7 +68,10 @@ def announce(
         messages += [(group, report) for report in reports]
     for owner, position in _positions(settlement, batch).items():
         messages.append((user_group(offering_id=offering, owner_id=owner), position))
-    publish_on_commit(messages)
+    if into is not None:
+        into.extend(messages)
+    else:
+        publish_on_commit(messages)
 
 
 def _touched_levels(settlement, engine, units) -> tuple[list, list]:

@@ -11,25 +11,47 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from campus.sqlrows import Columns, attach, column, table
 from sandbox.exchange.errors import InvalidSymbol
 from sandbox.exchange.models import OPEN_STATUSES, Market, Order, Trade
-from sandbox.wallet.api import Account
+from sandbox.wallet.api import Account, Asset
 
 
 def market_by_symbol(*, offering_id: int, symbol: str) -> Market:
-    # No ordering: Market's default one would join the offering, course and university tables
-    # for a row the unique (offering, symbol) pair already singles out.
-    market = (
-        Market.objects.select_related("base", "quote")
-        .filter(offering_id=offering_id, symbol=symbol.upper())
-        .order_by()
-        .first()
-    )
+    """The offering's market with this symbol (any case), its base and quote assets attached.
+    Every API order reads it, so it is written as SQL (campus/sqlrows.py)."""
+    market = market_row("m.offering_id = %s AND m.symbol = %s", [offering_id, symbol.upper()])
     if market is None:
         raise InvalidSymbol(symbol)
+    return market
+
+
+_MARKET_COLUMNS = Columns(Market, "m").then(Asset, "b").then(Asset, "q")
+
+
+def market_row(where: str, params: list, *, for_update: bool = False) -> Market | None:
+    """`Market.objects.select_related("base", "quote").filter(<where>).first()`, in SQL; with
+    `for_update`, the market row (only it) locked as `select_for_update(of=("self",))` does."""
+    sql = (
+        f"SELECT {_MARKET_COLUMNS.select} FROM {table(Market)} m"  # noqa: S608 (names from _meta, values as parameters)
+        f" JOIN {table(Asset)} b ON b.code = m.{column(Market, 'base')}"
+        f" JOIN {table(Asset)} q ON q.code = m.{column(Market, 'quote')}"
+        f" WHERE {where}"
+    )
+    if for_update and connection.features.has_select_for_update:
+        sql += " FOR UPDATE OF m" if connection.features.has_select_for_update_of else " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    market, base, quote = _MARKET_COLUMNS.instances(row)
+    attach(market, "base", base)
+    attach(market, "quote", quote)
     return market
 
 
@@ -97,7 +119,14 @@ def holding_orders(*, owner_id: int, offering_id: int) -> QuerySet[Order]:
 # --- Market data and account history in the shape of Binance's API ----------------------------
 # Times cross the API as Unix milliseconds; windows return rows oldest first, as Binance does.
 
-KLINE_INTERVALS = {
+# Binance's intervals but 1s. Minutes to days are fixed lengths from the Unix epoch; 1w opens on
+# Mondays 00:00 UTC; 1M is the calendar month (UTC). 3d is aligned to the epoch in 3-day steps
+# (1970-01-01, -04, ...), which is how we read Binance's grid but have not verified against it.
+KLINE_INTERVALS = (
+    "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w", "1M",
+)  # fmt: skip
+_DAY_MS = 86_400_000
+_INTERVAL_MS = {
     "1m": 60_000,
     "3m": 180_000,
     "5m": 300_000,
@@ -109,8 +138,11 @@ KLINE_INTERVALS = {
     "6h": 21_600_000,
     "8h": 28_800_000,
     "12h": 43_200_000,
-    "1d": 86_400_000,
+    "1d": _DAY_MS,
+    "3d": 3 * _DAY_MS,
+    "1w": 7 * _DAY_MS,
 }
+_GRID_OFFSET_MS = {"1w": 4 * _DAY_MS}  # 1970-01-05, the first Monday
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 _TRADE_ROW = ("pk", "price", "qty", "quote_qty", "is_buyer_maker", "created_at")
@@ -143,36 +175,64 @@ class Kline:
     taker_buy_quote_volume: Decimal = Decimal(0)
 
 
+def kline_open(interval: str, at_ms: int) -> int:
+    """The open time of the `interval` candle that holds `at_ms`."""
+    if interval == "1M":
+        day = from_epoch_ms(at_ms)
+        return epoch_ms(datetime(day.year, day.month, 1, tzinfo=UTC))
+    length = _INTERVAL_MS[interval]
+    return at_ms - (at_ms - _GRID_OFFSET_MS.get(interval, 0)) % length
+
+
+def kline_shift(interval: str, open_ms: int, steps: int) -> int:
+    """The open time `steps` candles after (before, if negative) the one opening at `open_ms`."""
+    if interval != "1M":
+        return open_ms + steps * _INTERVAL_MS[interval]
+    opened = from_epoch_ms(open_ms)
+    months = opened.year * 12 + opened.month - 1 + steps
+    return epoch_ms(datetime(months // 12, months % 12 + 1, 1, tzinfo=UTC))
+
+
+def kline_close(interval: str, open_ms: int) -> int:
+    """The close time (last millisecond) of the candle opening at `open_ms`."""
+    return kline_shift(interval, open_ms, 1) - 1
+
+
 def klines(
     market: Market,
     *,
-    interval_ms: int,
+    interval: str,
     now_ms: int,
     start_ms: int | None = None,
     end_ms: int | None = None,
     limit: int = 500,
 ) -> list[Kline]:
-    """Candles from the market's trades, as Binance serves them: open times on interval
-    boundaries (UTC), from the first trade on; an interval without trades repeats the previous
-    close with zero volume. Without startTime the most recent `limit` candles are returned."""
-    last_open = _floor(now_ms, interval_ms)
+    """Candles from the market's trades, as Binance serves them: open times on the interval's
+    grid (UTC, see KLINE_INTERVALS), from the first trade on; an interval without trades
+    repeats the previous close with zero volume. Without startTime the most recent `limit`
+    candles are returned."""
+    last_open = kline_open(interval, now_ms)
     if end_ms is not None:
-        last_open = min(last_open, _floor(end_ms, interval_ms))
+        last_open = min(last_open, kline_open(interval, end_ms))
     if start_ms is not None:
-        first_open = -(-start_ms // interval_ms) * interval_ms
-        last_open = min(last_open, first_open + (limit - 1) * interval_ms)
+        first_open = kline_open(interval, start_ms)
+        if first_open < start_ms:
+            first_open = kline_shift(interval, first_open, 1)
+        if first_open > last_open:
+            return []
+        last_open = min(last_open, kline_shift(interval, first_open, limit - 1))
     else:
-        first_open = last_open - (limit - 1) * interval_ms
+        first_open = kline_shift(interval, last_open, 1 - limit)
     if last_open < first_open:
         return []
     in_range = Trade.objects.filter(
         market=market,
         created_at__gte=from_epoch_ms(first_open),
-        created_at__lt=from_epoch_ms(last_open + interval_ms),
+        created_at__lt=from_epoch_ms(kline_shift(interval, last_open, 1)),
     )
     buckets: dict[int, list[tuple]] = defaultdict(list)
     for row in in_range.order_by("pk").values_list(*_TRADE_ROW).iterator():
-        buckets[_floor(epoch_ms(row[5]), interval_ms)].append(row)
+        buckets[kline_open(interval, epoch_ms(row[5]))].append(row)
     close = (
         Trade.objects.filter(market=market, created_at__lt=from_epoch_ms(first_open))
         .order_by("-created_at", "-pk")
@@ -181,22 +241,17 @@ def klines(
     )
     if close is None and not buckets:
         return []
-    begin = first_open if close is not None else min(buckets)
+    open_time = first_open if close is not None else min(buckets)
     candles = []
-    for open_time in range(begin, last_open + 1, interval_ms):
-        rows = buckets.get(open_time)
-        candle = _candle(open_time, interval_ms, rows, close)
+    while open_time <= last_open:
+        candle = _candle(open_time, kline_close(interval, open_time), buckets.get(open_time), close)
         close = candle.close
         candles.append(candle)
+        open_time = kline_shift(interval, open_time, 1)
     return candles
 
 
-def _floor(ms: int, interval_ms: int) -> int:
-    return ms - ms % interval_ms
-
-
-def _candle(open_time: int, interval_ms: int, rows: list[tuple] | None, close) -> Kline:
-    close_time = open_time + interval_ms - 1
+def _candle(open_time: int, close_time: int, rows: list[tuple] | None, close) -> Kline:
     if not rows:
         return Kline(open_time, close_time, close, close, close, close)
     prices = [row[1] for row in rows]

@@ -11,6 +11,7 @@ import secrets
 
 from django.db import transaction
 
+from campus import sqlrows
 from sandbox.exchange.announce import announce
 from sandbox.exchange.engine import (
     MAKER_WOULD_TAKE,
@@ -30,7 +31,9 @@ from sandbox.exchange.errors import (
 )
 from sandbox.exchange.filters import OrderRequest, check_filters, check_shape
 from sandbox.exchange.models import OPEN_STATUSES, Market, Order
+from sandbox.exchange.selectors import market_row
 from sandbox.exchange.settlement import Settlement, held_asset
+from sandbox.exchange.streams import publish_on_commit
 from sandbox.exchange.units import MarketUnits
 from sandbox.wallet.api import InsufficientBalance, LedgerBatch, user_accounts
 
@@ -38,7 +41,8 @@ REJECTION_CODES = {MAKER_WOULD_TAKE: "would_take", STOP_WOULD_TRIGGER: "would_tr
 
 
 def place_order(*, owner_id: int, market: Market, request: OrderRequest) -> Order:
-    """Place an order for `owner_id` and match it. Returns the saved order (its trades saved too).
+    """Place an order for `owner_id` and match it. Returns the saved order (its trades saved too,
+    and listed in `order.new_fills`, oldest first, so that a caller needs no query for them).
 
     Refusals raise an `ExchangeError` and change nothing. A repeated `client_order_id` in the
     same market is refused as a duplicate (Binance -2010), never placed or charged twice.
@@ -60,30 +64,41 @@ def place_orders(
     a tick). Each order is all or nothing on its own: a refused one is returned as its
     `ExchangeError` in its place, the others stand."""
     results: list[Order | ExchangeError] = []
+    announced: list[tuple[str, dict]] = []  # one hop to the channel layer for the lot
     with market_writer(market.pk) as book:
         try:
             with transaction.atomic(durable=True):
                 locked = lock_market(market.pk)
+                taken = _taken_client_ids(locked, owner_id, requests)
                 for request in requests:
                     if locked.status != Market.Status.TRADING:
                         results.append(MarketClosed(locked.symbol))
                         continue
                     try:
-                        results.append(_place_one_of_many(book, locked, owner_id, request))
+                        order = _place_one_of_many(
+                            book, locked, owner_id, request, announced, taken
+                        )
+                        results.append(order)
                     except ExchangeError as refused:
                         results.append(refused)
                         locked = _after_refusal(book, locked)
+                publish_on_commit(announced)
         except BaseException:
             book.engine = None  # it may hold orders of a transaction that did not commit
             raise
     return results
 
 
-def _place_one_of_many(book, locked: Market, owner_id: int, request: OrderRequest) -> Order:
+def _place_one_of_many(
+    book, locked: Market, owner_id: int, request: OrderRequest, announced: list, taken: set
+) -> Order:
     request = check_shape(request)
     check_filters(locked, request)
+    messages: list[tuple[str, dict]] = []
     with transaction.atomic():
-        order = _place_locked(book, locked, owner_id, request)
+        order = _place_locked(book, locked, owner_id, request, announced=messages, taken=taken)
+    announced += messages  # only once its savepoint is kept
+    taken.add(order.client_order_id)
     book.version = locked.book_version  # in step with this transaction (see `mark_changed`)
     return order
 
@@ -97,9 +112,19 @@ def _after_refusal(book, locked: Market) -> Market:
     return locked
 
 
-def _place_locked(book, locked: Market, owner_id: int, request: OrderRequest) -> Order:
-    """Place and match one checked order in a market its caller has locked."""
-    client_id = _client_order_id(locked, owner_id, request)
+def _place_locked(
+    book,
+    locked: Market,
+    owner_id: int,
+    request: OrderRequest,
+    *,
+    announced: list | None = None,
+    taken: set[str] | None = None,
+) -> Order:
+    """Place and match one checked order in a market its caller has locked. Its stream
+    messages go out on commit, or into `announced` for the caller to publish; `taken`, the
+    owner's client order ids already used, if the caller looked them up (else one query)."""
+    client_id = _client_order_id(locked, owner_id, request, taken)
     units = MarketUnits(locked.tick_size, locked.lot_size)
     engine = engine_for(book, locked)
     accounts = user_accounts(
@@ -111,7 +136,7 @@ def _place_locked(book, locked: Market, owner_id: int, request: OrderRequest) ->
     budget = _plan_hold(order, request, locked, units, accounts, engine)
     mark_changed(book, locked)  # refusals before this leave the engine as it was
     order.book_version = locked.book_version
-    order.save()  # held is already what it will lock: a resting order needs no UPDATE
+    sqlrows.insert([order])  # held is already what it will lock: a resting order needs no UPDATE
     batch = LedgerBatch(locked.offering_id)
     if order.held:
         batch.hold(accounts[held_asset(order, locked)], order.held, reference=f"order:{order.pk}")
@@ -128,7 +153,10 @@ def _place_locked(book, locked: Market, owner_id: int, request: OrderRequest) ->
     settlement.finish()
     _commit_ledger(batch)
     _save_market(locked, engine, units)
-    announce(locked, settlement, batch, engine, units, placed=order)
+    announce(locked, settlement, batch, engine, units, placed=order, into=announced)
+    order.new_fills = [
+        t for t in settlement.trades if order.pk in (t.buyer_order_id, t.seller_order_id)
+    ]
     return order
 
 
@@ -136,11 +164,10 @@ def lock_market(market_id: int) -> Market:
     """The market row, locked until the transaction ends: the cross-process half of "one writer
     per market". Only the market row: locking the joined asset rows too would make every market
     quoted in the same asset (all the KRW ones) wait for each other."""
-    return (
-        Market.objects.select_related("base", "quote")
-        .select_for_update(of=("self",))
-        .get(pk=market_id)
-    )
+    market = market_row("m.id = %s", [market_id], for_update=True)
+    if market is None:
+        raise Market.DoesNotExist(f"market {market_id}")
+    return market
 
 
 def cancel_order(
@@ -207,17 +234,31 @@ def _cancel_locked(book, market: Market, orders: list[Order]) -> None:
     announce(market, settlement, batch, engine, units)
 
 
-def _client_order_id(market: Market, owner_id: int, request: OrderRequest) -> str:
+def _client_order_id(
+    market: Market, owner_id: int, request: OrderRequest, taken: set[str] | None = None
+) -> str:
     """The caller's id, refused if already used in this market; or a fresh one, which needs no
     look-up (22 random characters; the unique constraint still stands behind it)."""
     if request.client_order_id is None:
         return "bc-" + secrets.token_urlsafe(16)[:22]
-    taken = Order.objects.filter(
-        market=market, owner_id=owner_id, client_order_id=request.client_order_id
-    )
-    if taken.exists():  # no race: the caller holds the market's lock
+    if taken is None:
+        taken = _taken_client_ids(market, owner_id, [request])
+    if request.client_order_id in taken:  # no race: the caller holds the market's lock
         raise duplicate_order()
     return request.client_order_id
+
+
+def _taken_client_ids(market: Market, owner_id: int, requests: list[OrderRequest]) -> set[str]:
+    """Which of the requests' own client order ids the owner has used in the market: one
+    look-up for a batch (a bot's tick) instead of one an order."""
+    wanted = {r.client_order_id for r in requests if r.client_order_id is not None}
+    if not wanted:
+        return set()
+    return set(
+        Order.objects.filter(
+            market=market, owner_id=owner_id, client_order_id__in=wanted
+        ).values_list("client_order_id", flat=True)
+    )
 
 
 def _new_order(market: Market, owner_id: int, client_id: str, request: OrderRequest) -> Order:
@@ -340,4 +381,4 @@ def _commit_ledger(batch: LedgerBatch) -> None:
 def _save_market(market: Market, engine, units: MarketUnits) -> None:
     if engine.last_price is not None:
         market.last_price = units.price(engine.last_price)
-    market.save(update_fields=["book_version", "last_price"])
+    sqlrows.update(market, ["book_version", "last_price"])

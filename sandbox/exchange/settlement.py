@@ -12,13 +12,22 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, Decimal
 
 from django.db import connection
-from django.db.models import Q
 from django.utils import timezone
 
+from campus import sqlrows
 from sandbox.exchange.engine import OrderStatus, SubmitResult
 from sandbox.exchange.models import OPEN_STATUSES, Market, Order, Trade
 from sandbox.exchange.units import MarketUnits
-from sandbox.wallet.api import AVAILABLE, LOCKED, Account, Journal, LedgerBatch, Leg, system_account
+from sandbox.wallet.api import (
+    AVAILABLE,
+    LOCKED,
+    Account,
+    Journal,
+    LedgerBatch,
+    Leg,
+    accounts_for_trading,
+    system_account,
+)
 
 PROGRESS_FIELDS = ("status", "executed_qty", "cummulative_quote_qty", "held", "stop_triggered")
 ORDER_FIELDS = [*PROGRESS_FIELDS, "book_version", "updated_at"]
@@ -46,17 +55,18 @@ class Settlement:
         """Fetch, in two queries, every order and account the result touches."""
         ids = set(_order_ids(result)) - set(self.orders)
         if ids:
-            for order in Order.objects.filter(pk__in=ids):
+            for order in _orders(sorted(ids)):
                 self.track(order)
         owners = {order.owner_id for order in self.orders.values()}
         assets = (self.market.base_id, self.market.quote_id)
         wanted = {(o, a) for o in owners for a in assets}
         needs_fees = bool(result.trades or result.triggered) and len(self._fee_accounts) < 2
         if wanted - set(self.accounts) or needs_fees:
-            rows = (
-                Account.objects.filter(offering_id=self.market.offering_id, asset_id__in=assets)
-                .filter(Q(owner_id__in=owners) | Q(kind=Account.Kind.FEES))
-                .select_related("asset")
+            rows = accounts_for_trading(
+                offering_id=self.market.offering_id,
+                owner_ids=sorted(owners),
+                asset_codes=list(assets),
+                fees=True,
             )
             for account in rows:
                 if account.kind == Account.Kind.FEES:
@@ -166,13 +176,27 @@ class Settlement:
             order.updated_at, order.book_version = now, self.market.book_version
         if len(changed) == 1:  # the common case; bulk_update's CASE costs more than it saves
             [order] = changed
-            Order.objects.filter(pk=order.pk).update(**{f: getattr(order, f) for f in ORDER_FIELDS})
+            sqlrows.update(order, ORDER_FIELDS)
         elif changed and connection.vendor == "postgresql":
             _update_orders_in_one_statement(changed)
         elif changed:
             Order.objects.bulk_update(changed, ORDER_FIELDS)
         if self.trades:
-            Trade.objects.bulk_create(self.trades)
+            sqlrows.insert(self.trades)
+
+
+_ORDER_COLUMNS = sqlrows.Columns(Order, "o")
+
+
+def _orders(ids: list[int]) -> list[Order]:
+    """`Order.objects.filter(pk__in=ids)`, in SQL (the makers every fill touches)."""
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_ORDER_COLUMNS.select} FROM {sqlrows.table(Order)} o WHERE o.id IN ({marks})",  # noqa: S608 (names from _meta, values as parameters)
+            ids,
+        )
+        return [_ORDER_COLUMNS.instances(row)[0] for row in cursor.fetchall()]
 
 
 def _update_orders_in_one_statement(orders: list[Order]) -> None:

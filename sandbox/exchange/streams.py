@@ -1,11 +1,13 @@
 """Live market data and user data in the shape of Binance's WebSocket streams.
 
 Stream names are Binance's: `btckrw@trade`, `btckrw@depth` (diffs every 1000 ms),
-`btckrw@depth@100ms`, `btckrw@ticker`, `btckrw@kline_1m`, and a listen key for the user data
-stream. Each maps to a Channels group per offering. Publishers call `publish_on_commit` inside the
-transaction that made the change, so nothing rolled back is ever announced; with Redis the layer is
-channels_redis' pub/sub layer, which publishes a message once and lets every web process fan it
-out to its own sockets.
+`btckrw@depth@100ms`, the partial book `btckrw@depth5` / `@depth10` / `@depth20` (each optionally
+`@100ms`), `btckrw@ticker`, `btckrw@kline_<interval>` for every interval /api/v3/klines accepts,
+and a listen key for the user data stream. Each maps to a Channels group per offering (a partial
+book to its market's diff group: each web process builds it from the diffs, see stream_books.py).
+Publishers call `publish_on_commit` inside the transaction that made the change, so nothing
+rolled back is ever announced; with Redis the layer is channels_redis' pub/sub layer, which
+publishes a message once and lets every web process fan it out to its own sockets.
 
 Depth diffs carry Binance's update ids: `U` and `u` are the market's book versions before and
 after the change (`Market.book_version`, which REST /api/v3/depth returns as `lastUpdateId`), so
@@ -15,23 +17,26 @@ lastUpdateId, and apply the rest in order.
 
 from __future__ import annotations
 
-import asyncio
 import json
+import logging
 import re
-import threading
 from dataclasses import dataclass
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-# Candles streamed every second. Longer ones would mean aggregating hours of trades each second;
-# a client builds them from these (or reads /api/v3/klines).
-STREAMED_KLINE_INTERVALS = ("1m", "3m", "5m", "15m")
+from campus import sidecar
+from sandbox.exchange.selectors import KLINE_INTERVALS
+
+# Candles streamed every second: every interval /api/v3/klines serves. The beat folds each
+# second's new trades into all of them at once (stream_candles.py), so more intervals cost only
+# their encoding, and only for markets that traded.
+STREAMED_KLINE_INTERVALS = tuple(KLINE_INTERVALS)
+log = logging.getLogger(__name__)
 ANNOUNCEMENTS = "announcements"
 STREAM = re.compile(
     r"^(?P<symbol>[a-z0-9]{2,20})@(?:(?P<kind>trade|ticker)"
-    r"|depth(?P<speed>@100ms|@1000ms)?|kline_(?P<interval>[0-9]+[smhdwM]))$"
+    r"|depth(?P<levels>5|10|20)?(?P<speed>@100ms|@1000ms)?|kline_(?P<interval>[0-9]+[smhdwM]))$"
 )
 
 
@@ -39,14 +44,18 @@ STREAM = re.compile(
 class Stream:
     name: str
     symbol: str  # upper case, as markets spell it
-    kind: str  # trade, depth, ticker, kline
+    kind: str  # trade, depth (diffs), depth_partial (top levels), ticker, kline
     interval: str = ""  # klines
-    every_ms: int = 0  # depth: how often diffs are sent
+    every_ms: int = 0  # depth, depth_partial: how often they are sent
+    levels: int = 0  # depth_partial: how many levels a side
 
     def group(self, offering_id: int) -> str:
         if self.kind == ANNOUNCEMENTS:
             return announcements_group(offering_id)
-        suffix = f"kline.{self.interval}" if self.kind == "kline" else self.kind
+        # a partial book is built from the market's diffs: its group is theirs
+        suffix = {"kline": f"kline.{self.interval}", "depth_partial": "depth"}.get(
+            self.kind, self.kind
+        )
         return market_group(offering_id, self.symbol, suffix)
 
 
@@ -65,7 +74,10 @@ def parse_stream(name: str) -> Stream | None:
         return Stream(name, symbol, "kline", interval=match["interval"])
     if match["kind"]:
         return Stream(name, symbol, match["kind"])
-    return Stream(name, symbol, "depth", every_ms=100 if match["speed"] == "@100ms" else 1000)
+    every_ms = 100 if match["speed"] == "@100ms" else 1000
+    if match["levels"]:
+        return Stream(name, symbol, "depth_partial", every_ms=every_ms, levels=int(match["levels"]))
+    return Stream(name, symbol, "depth", every_ms=every_ms)
 
 
 def user_group(*, offering_id: int, owner_id: int) -> str:
@@ -93,22 +105,16 @@ def publish(group: str, payload: dict) -> None:
 
 def publish_many(messages: list[tuple[str, dict]]) -> None:
     """Depth diffs go as data (sockets merge them); other events go as JSON text encoded once
-    here, so a thousand sockets do not encode it again."""
+    here, so a thousand sockets do not encode it again. Best effort, as campus.live is: a layer
+    that is down or slow is logged, and never turns a committed order into an error."""
     layer = get_channel_layer()
     if layer is None:
         return
-    send = async_to_sync(_send_all)
     prepared = [(group, _message(group, p)) for group, p in messages]
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:  # plain synchronous code: the usual case
-        send(layer, prepared)
-        return
-    # Synchronous code under a running event loop (a sync helper called from async code, a test
-    # driving a browser): async_to_sync cannot run here, so send from a thread of its own.
-    worker = threading.Thread(target=send, args=(layer, prepared))
-    worker.start()
-    worker.join()
+    try:  # a process-wide loop: its Redis connections are kept between calls
+        sidecar.run(_send_all(layer, prepared))
+    except Exception:  # best effort: what was committed stands; a client resyncs from REST
+        log.warning("could not publish %d stream messages", len(prepared), exc_info=True)
 
 
 async def _send_all(layer, messages: list[tuple[str, dict]]) -> None:

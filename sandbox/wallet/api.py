@@ -20,6 +20,7 @@ from sandbox.wallet.models import (
 from sandbox.wallet.reserves import ReserveLine, reserve_lines
 from sandbox.wallet.resets import reset_wallet
 from sandbox.wallet.services import (
+    accounts_for_trading,
     open_funded_wallet,
     open_wallet,
     starting_grant,
@@ -72,6 +73,7 @@ __all__ = [
     "TransferSettings",
     "Wallet",
     "Withdrawal",
+    "accounts_for_trading",
     "credit_deposit",
     "deposits_of",
     "fail_withdrawal",

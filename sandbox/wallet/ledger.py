@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, connection
 
+from campus import sqlrows
 from campus.errors import ServiceError
 from sandbox.wallet.models import ZERO, Account, Journal, Posting
 
@@ -88,15 +89,12 @@ class LedgerBatch:
             raise RuntimeError("LedgerBatch.commit() must run inside transaction.atomic()")
         if not self.journals:
             return []
-        journals = Journal.objects.bulk_create(
-            [
-                Journal(
-                    offering_id=self.offering_id, kind=j.kind, reference=j.reference, memo=j.memo
-                )
-                for j in self.journals
-            ]
-        )
-        Posting.objects.bulk_create(
+        journals = [
+            Journal(offering_id=self.offering_id, kind=j.kind, reference=j.reference, memo=j.memo)
+            for j in self.journals
+        ]
+        sqlrows.insert(journals)  # every order writes here: SQL built once (campus/sqlrows.py)
+        sqlrows.insert(
             [
                 Posting(
                     journal=journal,

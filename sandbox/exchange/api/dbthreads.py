@@ -33,16 +33,19 @@ MAX_CONNECTION_AGE = 600.0
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 _opened_at = threading.local()
+_on_pool = threading.local()
 
 
 def run(request: HttpRequest, work: Callable[[], T]) -> T:
-    """`work()`, on a long-lived thread if `request` came through ASGI, else right here."""
-    if not isinstance(request, ASGIRequest):
+    """`work()`, on a long-lived thread if `request` came through ASGI, else right here (also
+    when already on one: the API's lane, `lane.py`, calls views there)."""
+    if not isinstance(request, ASGIRequest) or getattr(_on_pool, "value", False):
         return work()
-    return _executor().submit(_with_kept_connection, work).result()
+    return executor().submit(kept, work).result()
 
 
-def _executor() -> ThreadPoolExecutor:
+def executor() -> ThreadPoolExecutor:
+    """The pool of long-lived threads (made on first use, sized by EXCHANGE_API_DB_THREADS)."""
     global _pool
     with _pool_lock:
         if _pool is None:
@@ -51,7 +54,9 @@ def _executor() -> ThreadPoolExecutor:
         return _pool
 
 
-def _with_kept_connection(work: Callable[[], T]) -> T:
+def kept(work: Callable[[], T]) -> T:
+    """Run `work()` on this pool thread, then keep or close its connection (see below)."""
+    _on_pool.value = True
     try:
         return work()
     finally:

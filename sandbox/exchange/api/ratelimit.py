@@ -52,9 +52,10 @@ def _key(kind: str, identity: str, window: int) -> str:
 
 
 def _add(key: str, amount: int, *, timeout: int) -> int:
-    cache.add(key, 0, timeout=timeout)
+    """Only an increment while the window's counter exists (every call but its first)."""
     try:
         return cache.incr(key, amount)
-    except ValueError:  # expired between add and incr
-        cache.set(key, amount, timeout=timeout)
-        return amount
+    except ValueError:  # the window's first call: start its counter (or lose the race to)
+        if cache.add(key, amount, timeout=timeout):
+            return amount
+        return cache.incr(key, amount)

@@ -51,7 +51,7 @@ def new_order(call: Call) -> dict:
         return render.order_ack(order, market.symbol)
     if response_type == "RESULT":
         return render.order_result(order, market.symbol)
-    fills = selectors.order_fills(order) if order.executed_qty else []  # no fills, no look-up
+    fills = order.new_fills if order.executed_qty else []
     return render.order_full(order, market.symbol, fills, market)
 
 

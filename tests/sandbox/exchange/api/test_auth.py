@@ -139,6 +139,15 @@ def test_key_of_an_unenrolled_student_is_rejected(api, exchange):
     assert response.json()["code"] == -2015
 
 
+def test_key_of_a_deactivated_user_is_rejected(api, exchange):
+    exchange.alice.is_active = False
+    exchange.alice.save(update_fields=["is_active"])
+
+    response = api.alice.get("account")
+
+    assert response.json()["code"] == -2015
+
+
 def test_signed_request_under_another_offerings_base_url_is_rejected(api):
     from tests.factories import OfferingFactory
 

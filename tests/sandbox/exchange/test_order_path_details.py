@@ -1,0 +1,46 @@
+"""Details of the order path's fast reads and writes that the API relies on."""
+
+import pytest
+
+from campus import sidecar
+from sandbox.exchange import selectors
+from sandbox.exchange.models import Order
+from sandbox.exchange.services import place_order
+from tests.sandbox.trades import limit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_new_fills_are_the_trades_a_query_would_find_in_the_same_order(exchange):
+    for price in ("100000000", "100001000", "100002000"):  # three makers at rising prices
+        place_order(
+            owner_id=exchange.alice.pk, market=exchange.btc, request=limit("SELL", "0.001", price)
+        )
+
+    sweeping = place_order(
+        owner_id=exchange.bob.pk, market=exchange.btc, request=limit("BUY", "0.003", "100002000")
+    )
+
+    assert sweeping.status == "FILLED"
+    assert [t.pk for t in sweeping.new_fills] == [t.pk for t in selectors.order_fills(sweeping)]
+    assert len(sweeping.new_fills) == 3
+
+
+def test_a_channel_layer_failure_never_turns_a_placed_order_into_an_error(
+    exchange, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    def broken(awaitable):
+        awaitable.close()
+        raise TimeoutError("the layer did not answer")
+
+    monkeypatch.setattr(sidecar, "run", broken)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order = place_order(
+            owner_id=exchange.alice.pk,
+            market=exchange.btc,
+            request=limit("BUY", "0.001", "90000000"),
+        )
+
+    assert Order.objects.get(pk=order.pk).status == "NEW"
+    assert "could not publish" in caplog.text

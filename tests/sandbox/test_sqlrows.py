@@ -1,0 +1,124 @@
+"""Hand-written SQL for the order path (campus/sqlrows.py) gives what the ORM would."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from campus import sqlrows
+from sandbox.exchange.models import Market, Order
+from sandbox.exchange.selectors import market_row
+from sandbox.wallet.api import Account, Asset, accounts_for_trading
+
+pytestmark = pytest.mark.django_db
+
+
+def as_dict(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
+
+
+def test_a_market_read_in_sql_equals_the_orm_read_with_its_assets_attached(exchange):
+    orm = Market.objects.select_related("base", "quote").get(pk=exchange.btc.pk)
+
+    sql = market_row("m.id = %s", [exchange.btc.pk])
+
+    assert as_dict(sql) == as_dict(orm)
+    assert (as_dict(sql.base), as_dict(sql.quote)) == (as_dict(orm.base), as_dict(orm.quote))
+    assert type(sql.tick_size) is Decimal  # converted as the ORM converts, on SQLite too
+
+
+def test_attached_relations_are_read_without_a_query(exchange, django_assert_num_queries):
+    market = market_row("m.id = %s", [exchange.btc.pk])
+
+    with django_assert_num_queries(0):
+        names = (market.base.code, market.quote.code, market.quote.precision)
+
+    assert names == ("BTC", "KRW", Asset.objects.get(code="KRW").precision)
+
+
+def test_accounts_for_trading_equal_the_orm_filter(exchange):
+    owners = [exchange.alice.pk, exchange.bob.pk]
+    orm = Account.objects.filter(
+        offering=exchange.offering, owner_id__in=owners, asset_id__in=["BTC", "KRW"]
+    )
+
+    sql = accounts_for_trading(
+        offering_id=exchange.offering.pk, owner_ids=owners, asset_codes=["BTC", "KRW"]
+    )
+
+    assert sorted(map(as_dict, sql), key=lambda a: a["id"]) == sorted(
+        map(as_dict, orm), key=lambda a: a["id"]
+    )
+    assert all(type(a.available) is Decimal for a in sql)
+
+
+def test_insert_sets_primary_keys_and_stamps_creation_times(exchange):
+    orders = [
+        Order(
+            market=exchange.btc,
+            owner=exchange.alice,
+            client_order_id=f"sql-{n}",
+            side="BUY",
+            type="LIMIT",
+            time_in_force="GTC",
+            price=Decimal("90000000"),
+            orig_qty=Decimal("0.01"),
+            held=Decimal("0"),
+        )
+        for n in range(3)
+    ]
+
+    sqlrows.insert(orders)
+
+    stored = {o.pk: o for o in Order.objects.filter(pk__in=[o.pk for o in orders])}
+    assert [stored[o.pk].client_order_id for o in orders] == ["sql-0", "sql-1", "sql-2"]
+    assert all(o.created_at is not None and not o._state.adding for o in orders)
+    assert stored[orders[0].pk].created_at == orders[0].created_at
+
+
+def test_update_writes_only_the_named_fields(exchange):
+    market = Market.objects.get(pk=exchange.btc.pk)
+    market.book_version, market.last_price, market.symbol = 41, Decimal("123000"), "CHANGED"
+
+    sqlrows.update(market, ["book_version", "last_price"])
+
+    stored = Market.objects.get(pk=market.pk)
+    assert (stored.book_version, stored.last_price, stored.symbol) == (
+        41,
+        Decimal("123000"),
+        "BTCKRW",
+    )
+
+
+def test_select_list_names_every_concrete_column_under_its_alias():
+    columns = sqlrows.Columns(Asset, "s").then(Account, "a")
+
+    names = columns.select.split(", ")
+
+    assert len(names) == len(Asset._meta.concrete_fields) + len(Account._meta.concrete_fields)
+    assert names[0] == "s." + connection.ops.quote_name("code")
+
+
+def test_insert_goes_in_batches_the_database_accepts(exchange, monkeypatch):
+    monkeypatch.setattr(connection.ops, "bulk_batch_size", lambda fields, objs: 2)
+    assets = [Asset(code=f"T{n}", name=f"Token {n}", kind="token", precision=2) for n in range(5)]
+
+    sqlrows.insert(assets)
+
+    assert Asset.objects.filter(code__startswith="T").count() == 5
+
+
+def test_insert_refuses_a_row_pointing_at_an_unsaved_object(exchange):
+    unsaved_market = Market(offering=exchange.offering, symbol="NEWKRW")
+    order = Order(market=unsaved_market, owner=exchange.alice, client_order_id="x", side="BUY")
+
+    with pytest.raises(ValueError, match="unsaved related object"):
+        sqlrows.insert([order])
+
+
+def test_update_of_a_row_that_is_gone_raises(exchange):
+    market = Market.objects.get(pk=exchange.btc.pk)
+    market.pk = 987654
+
+    with pytest.raises(Market.DoesNotExist):
+        sqlrows.update(market, ["book_version"])
