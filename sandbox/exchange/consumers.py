@@ -10,6 +10,8 @@ and, on any of them, Binance's live requests: {"method": "SUBSCRIBE" | "UNSUBSCR
 Depth diffs are collected and sent every 1000 ms (`@depth`) or 100 ms (`@depth@100ms`), merged in
 update-id order. Diffs published by different processes can arrive out of order; a diff after a
 gap waits one more interval for the missing one, so a client sees `U` = previous `u` + 1.
+Partial books (`@depth5`, `@depth10`, `@depth20`) are read from this process's mirror of the book
+(stream_books.py) at their speed, and sent when it changed since the socket's last one.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from sandbox.exchange import listenkeys
 from sandbox.exchange.fanout import fanout
 from sandbox.exchange.selectors import now_ms
+from sandbox.exchange.stream_books import PartialBook, book_mirrors
 from sandbox.exchange.streams import Stream, parse_stream, user_group
 
 MAX_STREAMS = 200
@@ -38,6 +41,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
         self.stream_of_group: dict[str, str] = {}  # combined streams' names, by group
         self.groups_joined: set[str] = set()
         self.depth = DepthBuffers()
+        self.partials: dict[str, PartialBook] = {}
         self.flusher: asyncio.Task | None = None
         self.offering_id, self.symbols = None, set()
         names = self._requested_names(route)
@@ -65,6 +69,8 @@ class StreamConsumer(AsyncWebsocketConsumer):
             self.flusher.cancel()
         for group in getattr(self, "groups_joined", set()):
             await fanout().leave(group, self)
+        for partial in getattr(self, "partials", {}).values():
+            await book_mirrors().unwatch(self.offering_id, partial.stream.symbol)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
@@ -106,11 +112,9 @@ class StreamConsumer(AsyncWebsocketConsumer):
         if "payload" in message:  # a depth diff, sent with the next merged update
             self.depth.add(message["payload"])
             return
-        text = message["text"]
-        if self.combined:
-            stream = self.stream_of_group.get(group, "")
-            text = f'{{"stream":"{stream}","data":{text}}}'
-        await self.send(text_data=text)
+        await self.send(
+            text_data=self._wrapped(self.stream_of_group.get(group, ""), message["text"])
+        )
 
     # --- inside ---------------------------------------------------------------------------------
     def _requested_names(self, route: dict) -> list[str]:
@@ -127,6 +131,12 @@ class StreamConsumer(AsyncWebsocketConsumer):
             return f"Invalid request: unknown stream {name}."
         if len(self.subscribed) >= MAX_STREAMS and name not in self.subscribed:
             return f"Invalid request: at most {MAX_STREAMS} streams per connection."
+        if stream.kind == "depth_partial":
+            if name not in self.partials:
+                await book_mirrors().watch(self.offering_id, stream.symbol)
+                self.partials[name] = PartialBook(stream, now_ms() + stream.every_ms)
+            self.subscribed[name] = stream
+            return None
         self.subscribed[name] = stream
         self.stream_of_group[stream.group(self.offering_id)] = name
         if stream.kind == "depth":
@@ -138,9 +148,15 @@ class StreamConsumer(AsyncWebsocketConsumer):
         stream = self.subscribed.pop(name, None)
         if stream is None:
             return None
+        if self.partials.pop(name, None) is not None:
+            await book_mirrors().unwatch(self.offering_id, stream.symbol)
+            return None
         self.depth.unwatch(stream)
         group = stream.group(self.offering_id)
-        if not any(s.group(self.offering_id) == group for s in self.subscribed.values()):
+        if not any(
+            s.group(self.offering_id) == group and s.kind != "depth_partial"
+            for s in self.subscribed.values()
+        ):
             self.groups_joined.discard(group)
             self.stream_of_group.pop(group, None)
             await fanout().leave(group, self)
@@ -154,8 +170,16 @@ class StreamConsumer(AsyncWebsocketConsumer):
     async def _flush_depth_forever(self) -> None:
         while True:
             await asyncio.sleep(FLUSH_EVERY_S)
-            for stream, event in self.depth.due(now_ms()):
+            at = now_ms()
+            for stream, event in self.depth.due(at):
                 await self._deliver(stream.name, event)
+            for name, partial in list(self.partials.items()):
+                text = partial.due(self.offering_id, at)
+                if text is not None:
+                    await self.send(text_data=self._wrapped(name, text))
+
+    def _wrapped(self, stream: str, text: str) -> str:
+        return f'{{"stream":"{stream}","data":{text}}}' if self.combined else text
 
     async def _deliver(self, stream: str | None, payload: dict) -> None:
         if self.combined and stream:

@@ -10,11 +10,12 @@ import contextlib
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 
 from campus.api import User
 from sandbox.exchange.api import ExchangeError, cancel_open_orders, market_by_symbol
 from sandbox.markets.models import HouseBot
-from sandbox.wallet.api import open_funded_wallet
+from sandbox.wallet.api import Wallet, open_funded_wallet
 
 HOUSE_FUNDING = {
     "KRW": Decimal("50000000000"),
@@ -40,6 +41,23 @@ def house_bot_user(*, offering_id: int, slot: int) -> User:
         offering_id=offering_id, owner_id=user.pk, amounts=house_funding(), memo="house bot"
     )
     return user
+
+
+def house_bots(*, offering_id: int, slots: list[int]) -> dict[int, int]:
+    """{slot: user id} of these slots' house bots: one query when each exists and is funded (a
+    wallet is opened and funded in one transaction), as on every tick but a run's first; a slot
+    whose bot is missing or was cut short before its funding goes through `house_bot_user`."""
+    funded = Wallet.objects.filter(offering_id=offering_id, owner_id=OuterRef("user_id"))
+    rows = (
+        HouseBot.objects.filter(offering_id=offering_id, slot__in=slots)
+        .annotate(funded=Exists(funded))
+        .values_list("slot", "user_id", "funded")
+    )
+    found = {slot: user_id for slot, user_id, is_funded in rows if is_funded}
+    for slot in slots:
+        if slot not in found:
+            found[slot] = house_bot_user(offering_id=offering_id, slot=slot).pk
+    return found
 
 
 def _new_house_user(offering_id: int, slot: int) -> User:

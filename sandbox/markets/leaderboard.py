@@ -5,6 +5,10 @@ with no KRW market or no trade yet counts at 0 and the page says so). Without a 
 student's baseline is their starting grant at today's marks, so PnL is what trading added over
 simply holding the grant. In a competition the baseline is their value when it started (the
 first snapshot from then), and the standings are frozen when it ends.
+
+Drawdowns and competitions' baselines come from each student's running figures (peaks.py), which
+every snapshot updates: the standings read a fixed number of queries of one row per student,
+however many snapshots the offering has.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from django.db.models import Sum
 from courses.api import active_students
 from sandbox.exchange.api import Market
 from sandbox.markets.models import Competition, PortfolioSnapshot
+from sandbox.markets.peaks import Running, fold_snapshots, running_of
 from sandbox.wallet.api import Account, starting_grant
 
 QUOTE = "KRW"
@@ -67,8 +72,7 @@ def standings(offering_id: int, *, competition: Competition | None = None) -> li
         return [_from_json(row) for row in competition.standings]
     prices = marks(offering_id)
     values = portfolio_values(offering_id, prices)
-    since = competition.starts_at if competition is not None else None
-    history = _snapshots(offering_id, since)
+    running = running_of(offering_id, competition)
     grant_value = sum(
         (
             amount * prices.get(code, Decimal(0))
@@ -79,10 +83,11 @@ def standings(offering_id: int, *, competition: Competition | None = None) -> li
     names = _names(values)
     rows = []
     for owner, value in values.items():
-        path = [*history.get(owner, []), value]
-        baseline = path[0] if competition is not None and history.get(owner) else grant_value
+        so_far = running.get(owner)
+        baseline = so_far.first if competition is not None and so_far else grant_value
+        now = so_far.copy().then(value) if so_far else Running.start(value)
         pnl = value - baseline
-        rows.append((owner, value, baseline, pnl, _percent(pnl, baseline), _max_drawdown(path)))
+        rows.append((owner, value, baseline, pnl, _percent(pnl, baseline), now.drawdown_pct()))
     rows.sort(key=lambda r: (-r[4], -r[1], names[r[0]]))
     return [
         Standing(rank, owner, names[owner], value, baseline, pnl, ret, drawdown)
@@ -93,12 +98,19 @@ def standings(offering_id: int, *, competition: Competition | None = None) -> li
 def take_snapshots(*, offering_id: int, at: datetime) -> int:
     """Record every student's portfolio value now (beat calls this every minute)."""
     values = portfolio_values(offering_id, marks(offering_id))
+    record_snapshots(offering_id=offering_id, at=at, values=values)
+    return len(values)
+
+
+def record_snapshots(*, offering_id: int, at: datetime, values: dict[int, Decimal]) -> None:
+    """Store a round of snapshots and fold it into the running figures, together. Rounds come
+    in time order (`at` later than the last round's), as the beat takes them."""
     with transaction.atomic(durable=True):
         PortfolioSnapshot.objects.bulk_create(
             PortfolioSnapshot(offering_id=offering_id, owner_id=owner, taken_at=at, value=value)
             for owner, value in values.items()
         )
-    return len(values)
+        fold_snapshots(offering_id=offering_id, at=at, values=values)
 
 
 def freeze_ended_competitions(*, now: datetime) -> int:
@@ -111,26 +123,6 @@ def freeze_ended_competitions(*, now: datetime) -> int:
                 standings=table, frozen_at=now
             )
     return frozen
-
-
-def _snapshots(offering_id: int, since: datetime | None) -> dict[int, list[Decimal]]:
-    rows = PortfolioSnapshot.objects.filter(offering_id=offering_id)
-    if since is not None:
-        rows = rows.filter(taken_at__gte=since)
-    history: dict[int, list[Decimal]] = defaultdict(list)
-    for owner, value in rows.order_by("taken_at", "pk").values_list("owner_id", "value"):
-        history[owner].append(value)
-    return history
-
-
-def _max_drawdown(path: list[Decimal]) -> Decimal:
-    """The largest fall from a peak, in percent of that peak."""
-    peak, worst = Decimal(0), Decimal(0)
-    for value in path:
-        peak = max(peak, value)
-        if peak > 0:
-            worst = max(worst, (peak - value) / peak * 100)
-    return worst.quantize(CENTS)
 
 
 def _percent(part: Decimal, whole: Decimal) -> Decimal:

@@ -66,6 +66,27 @@ class ScenarioRun(models.Model):
         return self.elapsed + max((moment - self.clock_at).total_seconds(), 0.0) * self.speed
 
 
+class RunMarket(models.Model):
+    """A run's bots on one of its markets: the last tick they traded and who is trading now.
+
+    Each tick's bot work runs market by market (in parallel on a worker's processes), so each
+    market keeps its own lease and progress: a market whose previous tick is still trading skips
+    this one, and a tick it has done is never traded again."""
+
+    run = models.ForeignKey(ScenarioRun, on_delete=models.CASCADE, related_name="+")
+    symbol = models.CharField(max_length=20)
+    ticks = models.PositiveIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "symbol"], name="one_progress_per_run_market")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.symbol} of run {self.run_id}: tick {self.ticks}"
+
+
 class Announcement(models.Model):
     """What a scenario tells the students as it happens ("Withdrawals are halted.")."""
 
@@ -134,6 +155,11 @@ class Competition(models.Model):
     ends_at = models.DateTimeField(_("ends"))
     frozen_at = models.DateTimeField(null=True, blank=True)
     standings = models.JSONField(default=list, blank=True)
+    peaks_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("The last snapshot its students' running peaks include (None: none yet)."),
+    )
 
     class Meta:
         ordering = ["-starts_at", "-pk"]
@@ -151,11 +177,13 @@ class Competition(models.Model):
 
 class PriceSeries(models.Model):
     """A recorded price path an instructor uploaded (CSV: timestamp, price), replayed on one of
-    the offering's markets in place of a scenario's model."""
+    the offering's markets in place of a scenario's model. Its points are rows of their own
+    (`PricePoint`): a run replaying it keeps only a cursor, and a tick reads one point."""
 
     offering = models.ForeignKey("courses.Offering", on_delete=models.CASCADE, related_name="+")
     name = models.CharField(_("name"), max_length=80)
-    points = models.JSONField(help_text=_("[[seconds from the first row, price], ...]"))
+    point_count = models.PositiveIntegerField(_("points"), default=0)
+    duration = models.FloatField(_("seconds from the first point to the last"), default=0.0)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -172,6 +200,63 @@ class PriceSeries(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def duration(self) -> float:
-        return self.points[-1][0] if self.points else 0.0
+
+class PricePoint(models.Model):
+    """One point of a price series: `seq` counts from 0, `at` is seconds from the first point.
+    Prices are the price models' floats (a reference the bots quote around; their orders are
+    rounded to the market's tick as Decimals)."""
+
+    series = models.ForeignKey(PriceSeries, on_delete=models.CASCADE, related_name="point_rows")
+    seq = models.PositiveIntegerField()
+    at = models.FloatField()
+    price = models.FloatField()
+
+    class Meta:
+        verbose_name = _("price point")
+        verbose_name_plural = _("price points")
+        constraints = [
+            models.UniqueConstraint(fields=["series", "seq"], name="price_point_once"),
+            models.CheckConstraint(condition=Q(price__gt=0), name="price_point_positive"),
+        ]
+        indexes = [models.Index(fields=["series", "at"], name="price_point_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:g} s: {self.price:g}"
+
+
+class PortfolioPeak(models.Model):
+    """A student's running figures over their snapshots, kept as each is taken so the standings
+    read one row per student, however long the history: over the whole offering (no
+    competition), or since a competition's start. The largest fall is kept as the peak and the
+    trough it fell between (0 and 0 before any fall), so its percentage is computed exactly as
+    a pass over every snapshot would."""
+
+    offering = models.ForeignKey("courses.Offering", on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    competition = models.ForeignKey(
+        Competition, on_delete=models.CASCADE, null=True, blank=True, related_name="peaks"
+    )
+    first_value = money_field(_("first value"))
+    peak = money_field(_("peak"))
+    fall_peak = money_field(_("peak before the largest fall"), default=0)
+    fall_trough = money_field(_("trough of the largest fall"), default=0)
+    last_taken_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("portfolio peak")
+        verbose_name_plural = _("portfolio peaks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["offering", "owner"],
+                condition=Q(competition__isnull=True),
+                name="one_offering_peak_per_owner",
+            ),
+            models.UniqueConstraint(
+                fields=["competition", "owner"],
+                condition=Q(competition__isnull=False),
+                name="one_competition_peak_per_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id}: peak {self.peak}"

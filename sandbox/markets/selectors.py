@@ -82,4 +82,8 @@ def competition_state(competition: Competition, now: datetime) -> str:
 def price_series(offering_id: int) -> list:
     from sandbox.markets.models import PriceSeries
 
-    return list(PriceSeries.objects.filter(offering_id=offering_id).only("pk", "name", "points"))
+    return list(
+        PriceSeries.objects.filter(offering_id=offering_id).only(
+            "pk", "name", "point_count", "duration"
+        )
+    )

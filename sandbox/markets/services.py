@@ -16,6 +16,7 @@ from sandbox.markets.catalogue import shipped_scenarios
 from sandbox.markets.house import withdraw_bots, withdraw_quotes
 from sandbox.markets.models import PriceSeries, ScenarioRun
 from sandbox.markets.scenario import load_scenario
+from sandbox.markets.series import first_price, replay_cursor
 from sandbox.wallet.api import reset_wallet
 
 MAX_SPEED = 100.0
@@ -43,8 +44,9 @@ def start_scenario(
     _check_speed(speed)
     state = {"at": 0.0, "prices": {s: float(m.start) for s, m in script.markets.items()}}
     if replay is not None:
-        state["replay"] = _replayed(offering_id, script, *replay)
-        state["prices"].update({s: points[0][1] for s, points in state["replay"].items()})
+        symbol, series = _replayed(offering_id, script, *replay)
+        state["replay"] = {symbol: replay_cursor(series)}  # a cursor: the points stay rows
+        state["prices"][symbol] = first_price(series)
     try:
         with transaction.atomic(durable=True):
             return ScenarioRun.objects.create(
@@ -110,7 +112,7 @@ def _change(run_id: int, expected: str | None, **fields) -> ScenarioRun:
     return run
 
 
-def _replayed(offering_id: int, script, symbol: str, series_id: int) -> dict[str, list]:
+def _replayed(offering_id: int, script, symbol: str, series_id: int) -> tuple[str, PriceSeries]:
     series = PriceSeries.objects.filter(offering_id=offering_id, pk=series_id).first()
     if series is None:
         raise ServiceError("unknown_series", _("This offering has no such price series."))
@@ -120,7 +122,7 @@ def _replayed(offering_id: int, script, symbol: str, series_id: int) -> dict[str
             _("A series can replace the price of one of this scenario's markets: %s.")
             % ", ".join(script.markets),
         )
-    return {symbol: series.points}
+    return symbol, series
 
 
 def _check_speed(speed: float) -> None:

@@ -1,14 +1,17 @@
-"""Celery: beat calls `tick_running_scenarios` every second; each run ticks in its own task.
+"""Celery: beat calls `tick_running_scenarios` every second; each run ticks in its own task, and
+each market of a tick trades in a task of its own, so the worker's processes (one a core) trade
+different markets at the same time.
 
-Both expire after a few seconds unstarted, so a slow or stopped worker never finds a pile of old
-ticks waiting; a tick that is still running when the next one arrives skips it (its lease).
+All expire after a few seconds unstarted, so a slow or stopped worker never finds a pile of old
+ticks waiting; a tick, or a market's share of one, that is still running when the next one
+arrives skips it (their leases).
 """
 
 from celery import shared_task
 from django.utils import timezone
 
 from sandbox.exchange.api import Market
-from sandbox.markets import leaderboard, runner
+from sandbox.markets import leaderboard, runner, trading
 from sandbox.markets.models import ScenarioRun
 
 TICK_EXPIRES_S = 5
@@ -26,7 +29,16 @@ def tick_running_scenarios() -> int:
 
 @shared_task(ignore_result=True)
 def tick_scenario(run_id: int) -> str:
-    return runner.tick(run_id).outcome
+    """The tick's shared part here; its markets' bots as one task each."""
+    report = runner.begin_tick(run_id)
+    for symbol in report.markets:
+        trade_market.apply_async((run_id, report.tick, symbol), expires=TICK_EXPIRES_S)
+    return report.outcome
+
+
+@shared_task(ignore_result=True)
+def trade_market(run_id: int, tick: int, symbol: str) -> str:
+    return trading.trade_market(run_id, tick=tick, symbol=symbol).outcome
 
 
 @shared_task(ignore_result=True)

@@ -40,7 +40,8 @@ def test_stream_names_parse_as_binance_spells_them():
     assert parse_stream("btckrw@depth@100ms").every_ms == 100
     assert parse_stream("ethkrw@kline_1m").interval == "1m"
     assert parse_stream("btckrw@kline_7m") is None
-    assert parse_stream("btckrw@kline_1d") is None  # not streamed: read /api/v3/klines
+    assert parse_stream("btckrw@kline_1d").interval == "1d"  # every interval REST serves
+    assert parse_stream("btckrw@kline_1s") is None  # as REST: no 1s candles
     assert parse_stream("BTCKRW@trade") is None  # Binance's names are lower case
     assert parse_stream("btckrw@depth").group(4) == "md.4.BTCKRW.depth"
 

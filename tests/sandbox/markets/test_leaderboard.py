@@ -11,6 +11,7 @@ from sandbox.exchange.api import Market
 from sandbox.markets.leaderboard import (
     freeze_ended_competitions,
     marks,
+    record_snapshots,
     standings,
     take_snapshots,
 )
@@ -62,11 +63,10 @@ def test_only_enrolled_students_are_ranked(classroom):
 def test_max_drawdown_is_the_largest_fall_from_a_peak(classroom):
     now = timezone.now()
     for minutes, value in ((3, "10000000"), (2, "12000000"), (1, "9000000")):
-        PortfolioSnapshot.objects.create(
-            offering=classroom.offering,
-            owner=classroom.bob,
-            taken_at=now - timedelta(minutes=minutes),
-            value=Decimal(value),
+        record_snapshots(
+            offering_id=classroom.offering.pk,
+            at=now - timedelta(minutes=minutes),
+            values={classroom.bob.pk: Decimal(value)},
         )
 
     bob = by_user(standings(classroom.offering.pk))[classroom.bob.pk]

@@ -6,7 +6,7 @@ import pytest
 
 from campus.errors import ServiceError
 from sandbox.markets import runner
-from sandbox.markets.models import PriceSeries, ScenarioRun
+from sandbox.markets.models import PricePoint, PriceSeries, ScenarioRun
 from sandbox.markets.series import upload_price_series
 from sandbox.markets.services import start_scenario
 
@@ -24,8 +24,13 @@ def upload(offering, text=TERRA, name="UST, 9 May 2022"):
 def test_a_valid_series_is_stored_as_seconds_from_its_first_row(exchange):
     series = upload(exchange.offering)
 
-    assert series.points == [[0.0, 1400.0], [10.0, 1300.0], [20.0, 700.0]]
-    assert series.duration == 20.0
+    points = PricePoint.objects.filter(series=series).order_by("seq")
+    assert list(points.values_list("seq", "at", "price")) == [
+        (0, 0.0, 1400.0),
+        (1, 10.0, 1300.0),
+        (2, 20.0, 700.0),
+    ]
+    assert (series.point_count, series.duration) == (3, 20.0)
 
 
 def test_a_bad_file_is_refused_whole_with_its_lines_named(exchange):
@@ -100,7 +105,9 @@ def test_an_instructor_uploads_a_series_and_starts_a_scenario_replaying_it(clien
 
     assert "Price series “UST” uploaded." in uploaded.content.decode()
     assert started.status_code == 302
-    assert ScenarioRun.objects.get().state["replay"] == {"KUSDKRW": series.points}
+    assert ScenarioRun.objects.get().state["replay"] == {
+        "KUSDKRW": {"series": series.pk, "cursor": 0}
+    }
 
 
 def test_a_refused_upload_shows_the_lines_and_stores_nothing(client, course):

@@ -11,7 +11,7 @@ from campus.errors import ServiceError
 from sandbox.exchange.api import OrderRequest, place_order
 from sandbox.exchange.errors import MarketClosed
 from sandbox.exchange.models import Market, Order, Trade
-from sandbox.markets import runner
+from sandbox.markets import runner, trading
 from sandbox.markets.models import Announcement, ScenarioRun
 from sandbox.markets.services import pause_run, resume_run, start_scenario, stop_run
 from sandbox.wallet.models import Account
@@ -209,14 +209,13 @@ def test_a_run_stopped_while_its_tick_trades_leaves_no_bot_orders_behind(exchang
     run = start_scenario(
         offering_id=exchange.offering.pk, scenario="flash-crash", started_by_id=None, seed=6
     )
-    trade_then_be_stopped = runner._run_tick
+    trade_then_be_stopped = trading._trade_bots
 
-    def tick_during_which_the_instructor_stops(run_, scenario, elapsed):
-        report = trade_then_be_stopped(run_, scenario, elapsed)
+    def bots_during_whose_trading_the_instructor_stops(run_, *args):
+        trade_then_be_stopped(run_, *args)
         ScenarioRun.objects.filter(pk=run_.pk).update(status="stopped")  # stop_run, meanwhile
-        return report
 
-    monkeypatch.setattr(runner, "_run_tick", tick_during_which_the_instructor_stops)
+    monkeypatch.setattr(trading, "_trade_bots", bots_during_whose_trading_the_instructor_stops)
 
     report = runner.tick(run.pk, now=run.clock_at + timedelta(seconds=1))
 

@@ -62,7 +62,7 @@ def klines(call: Call) -> list:
         raise InvalidInterval(list(KLINE_INTERVALS))
     candles = selectors.klines(
         market,
-        interval_ms=KLINE_INTERVALS[interval],
+        interval=interval,
         now_ms=call.now_ms,
         start_ms=call.params.time_ms("startTime"),
         end_ms=call.params.time_ms("endTime"),

@@ -201,6 +201,61 @@ def test_klines_without_start_time_end_with_the_current_interval(client, exchang
     assert current[4] == "100000000.00000000"
 
 
+def utc_ms(*moment: int) -> int:
+    return int(datetime(*moment, tzinfo=UTC).timestamp() * 1000)
+
+
+def klines_of(client, exchange, interval: str, **query) -> list:
+    return client.get(
+        f"/o/{exchange.offering.slug}/api/v3/klines",
+        {"symbol": "BTCKRW", "interval": interval, **query},
+    ).json()
+
+
+def test_weekly_klines_open_on_mondays_at_midnight_utc(client, exchange):
+    trade(exchange, "0.01", "100000000", at_ms=utc_ms(2023, 11, 15, 12))  # a Wednesday
+    trade(exchange, "0.02", "101000000", at_ms=utc_ms(2023, 11, 19, 23, 59))  # the Sunday
+
+    [week] = klines_of(client, exchange, "1w", startTime=utc_ms(2023, 11, 13), limit=1)
+
+    assert (week[0], week[6]) == (utc_ms(2023, 11, 13), utc_ms(2023, 11, 20) - 1)
+    assert (week[5], week[8]) == ("0.03000000", 2)
+
+
+def test_monthly_klines_follow_the_calendar_months(client, exchange):
+    trade(exchange, "0.01", "100000000", at_ms=utc_ms(2024, 1, 31, 23, 59))
+    trade(exchange, "0.02", "101000000", at_ms=utc_ms(2024, 2, 1, 0, 1))
+
+    january, february = klines_of(client, exchange, "1M", startTime=utc_ms(2024, 1, 1), limit=2)
+
+    assert (january[0], january[6], january[8]) == (utc_ms(2024, 1, 1), utc_ms(2024, 2, 1) - 1, 1)
+    assert (february[0], february[6]) == (utc_ms(2024, 2, 1), utc_ms(2024, 3, 1) - 1)  # 29 days
+    assert (february[1], february[8]) == ("101000000.00000000", 1)
+
+
+def test_three_day_klines_step_from_the_unix_epoch(client, exchange):
+    trade(exchange, "0.01", "100000000", at_ms=utc_ms(2023, 11, 15, 12))  # day 19676 of the epoch
+
+    [candle] = klines_of(client, exchange, "3d", startTime=utc_ms(2023, 11, 13), limit=1)
+
+    assert (candle[0], candle[6]) == (utc_ms(2023, 11, 13), utc_ms(2023, 11, 16) - 1)  # day 19674
+    assert candle[8] == 1
+
+
+def test_monthly_klines_without_start_time_count_back_by_months(client, exchange):
+    trade(exchange, "0.01", "100000000", at_ms=utc_ms(2023, 12, 15))
+    trade(exchange, "0.01", "101000000")
+
+    candles = klines_of(client, exchange, "1M", limit=3)
+
+    opens = [candle[0] for candle in candles]
+    assert len(opens) == 3
+    assert all(
+        datetime.fromtimestamp(ms / 1000, tz=UTC).day == 1 for ms in opens
+    )  # each the 1st of a month
+    assert candles[-1][4] == "101000000.00000000"
+
+
 def test_klines_with_an_unknown_interval_are_refused(client, exchange):
     response = client.get(
         f"/o/{exchange.offering.slug}/api/v3/klines", {"symbol": "BTCKRW", "interval": "7m"}
