@@ -28,7 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from campus.errors import ServiceError
-from courses.api import Offering
+from courses.api import Offering, course_title
 from sandbox.access import member_offering_or_404
 from sandbox.chain import selectors, services
 from sandbox.chain.anvil import student_mnemonic
@@ -218,7 +218,7 @@ def wallet_network(offering: Offering, chain: Chain, http_url: str) -> dict:
     """EIP-3085 `wallet_addEthereumChain` parameters for a browser wallet (MetaMask and others)."""
     return {
         "chainId": hex(chain.chain_id),
-        "chainName": _("BlockCampus · %(course)s") % {"course": offering.course.title},
+        "chainName": _("BlockCampus · %(course)s") % {"course": course_title(offering)},
         "rpcUrls": [http_url],
         "nativeCurrency": {"name": "Ether", "symbol": "ETH", "decimals": 18},
     }

@@ -58,6 +58,8 @@ def test_the_instructor_sees_the_students_balances_orders_and_trades(client, cla
     assert "BTC-KRW" in page
     assert '<tr data-asset="BTC">' in page
     assert "0.05999" in page  # her BTC: the grant, what she bought, less the taker fee
+    assert "<td>Open" in page and "<td>Filled</td>" in page  # statuses in words, as she sees them
+    assert "<td>NEW" not in page and "<td>FILLED</td>" not in page
 
 
 def test_the_page_shows_only_that_students_activity(client, classroom):
