@@ -242,3 +242,26 @@ def wait_until_live(page) -> None:
     )
     time.sleep(0.5)  # Redis confirms the socket's group subscription asynchronously
     page.evaluate("window.sameDocument = true")
+
+
+def two_traders(slug: str) -> SimpleNamespace:
+    """Given an offering (`slug`) with its default markets, and two enrolled students, minji and
+    junho, with funded wallets: what the trading-page tests start from."""
+    from sandbox.exchange.markets import list_default_markets
+    from sandbox.wallet.assets import ensure_standard_assets
+    from sandbox.wallet.services import open_wallet
+    from tests.factories import EnrollmentFactory, OfferingFactory, UserFactory
+
+    ensure_standard_assets()  # a transactional test's flush removed the migrated assets
+    offering = OfferingFactory(slug=slug, course__title="Digital Asset Exchanges")
+    markets = {m.symbol: m for m in list_default_markets(offering_id=offering.pk)}
+    students = []
+    for username in ("minji", "junho"):
+        student = UserFactory(username=username)
+        EnrollmentFactory(offering=offering, user=student)
+        open_wallet(offering_id=offering.pk, owner_id=student.pk)
+        students.append(student)
+    minji, junho = students
+    return SimpleNamespace(
+        offering=offering, markets=markets, btc=markets["BTCKRW"], minji=minji, junho=junho
+    )

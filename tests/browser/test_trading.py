@@ -7,12 +7,9 @@ import pytest
 from django.urls import reverse
 
 from sandbox.exchange.filters import OrderRequest
-from sandbox.exchange.markets import list_default_markets
 from sandbox.exchange.services import place_order
-from sandbox.wallet.assets import ensure_standard_assets
-from sandbox.wallet.services import open_wallet
-from tests.browser.conftest import screenshot, serious_accessibility_violations
-from tests.factories import TEST_PASSWORD, EnrollmentFactory, OfferingFactory, UserFactory
+from tests.browser.conftest import screenshot, serious_accessibility_violations, two_traders
+from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
@@ -21,18 +18,8 @@ PHONE = {"width": 390, "height": 844}
 @pytest.fixture
 def sandbox():
     """Given an offering with the default markets and two enrolled students with wallets."""
-    ensure_standard_assets()  # a transactional test's flush removed the migrated assets
-    offering = OfferingFactory(
-        slug="dax101-haeundae-2026f", course__title="Digital Asset Exchanges"
-    )
-    markets = {m.symbol: m for m in list_default_markets(offering_id=offering.pk)}
-    students = []
-    for username in ("minji", "junho"):
-        student = UserFactory(username=username)
-        EnrollmentFactory(offering=offering, user=student)
-        open_wallet(offering_id=offering.pk, owner_id=student.pk)
-        students.append(student)
-    return offering, markets["BTCKRW"], students
+    world = two_traders("dax101-haeundae-2026f")
+    return world.offering, world.btc, [world.minji, world.junho]
 
 
 def log_in(page, base_url: str, username: str) -> None:

@@ -11,11 +11,8 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from sandbox.exchange.api import place_order
-from sandbox.exchange.markets import list_default_markets
-from sandbox.wallet.assets import ensure_standard_assets
-from sandbox.wallet.services import open_wallet
-from tests.browser.conftest import screenshot, serious_accessibility_violations
-from tests.factories import TEST_PASSWORD, EnrollmentFactory, OfferingFactory, UserFactory
+from tests.browser.conftest import screenshot, serious_accessibility_violations, two_traders
+from tests.factories import TEST_PASSWORD
 from tests.sandbox.trades import limit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -41,16 +38,8 @@ COLOURED_PIXELS = """() => {
 def sandbox(transactional_db):
     """Given an offering's BTC-KRW market, two enrolled students with wallets, and one trade
     between them already (so the chart has a candle when the page opens)."""
-    ensure_standard_assets()  # a transactional test's flush removed the migrated assets
-    offering = OfferingFactory(slug="dax101-live-2026f", course__title="Digital Asset Exchanges")
-    btc = {m.symbol: m for m in list_default_markets(offering_id=offering.pk)}["BTCKRW"]
-    students = []
-    for username in ("minji", "junho"):
-        student = UserFactory(username=username)
-        EnrollmentFactory(offering=offering, user=student)
-        open_wallet(offering_id=offering.pk, owner_id=student.pk)
-        students.append(student)
-    minji, junho = students
+    world = two_traders("dax101-live-2026f")
+    offering, btc, minji, junho = world.offering, world.btc, world.minji, world.junho
     place_order(owner_id=junho.pk, market=btc, request=limit("SELL", "0.002", "99000000"))
     place_order(owner_id=minji.pk, market=btc, request=limit("BUY", "0.002", "99000000"))
     return SimpleNamespace(offering=offering, btc=btc, minji=minji, junho=junho)

@@ -6,7 +6,6 @@ var/screenshots/trade-screen-*.png."""
 
 import re
 import time
-from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
@@ -14,10 +13,7 @@ from django.utils import translation
 from playwright.sync_api import expect
 
 from sandbox.exchange.api import cancel_order, place_order
-from sandbox.exchange.markets import list_default_markets
 from sandbox.exchange.views_live import STATUS_LABELS
-from sandbox.wallet.assets import ensure_standard_assets
-from sandbox.wallet.services import open_wallet
 from tests.browser.conftest import (
     DESKTOP,
     PHONE,
@@ -26,9 +22,9 @@ from tests.browser.conftest import (
     horizontal_overflow,
     log_in,
     screenshot,
+    two_traders,
     wider_than_the_screen,
 )
-from tests.factories import EnrollmentFactory, OfferingFactory, UserFactory
 from tests.sandbox.trades import limit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,17 +41,7 @@ TABLES_SPILL = """() => Object.fromEntries(
 @pytest.fixture
 def sandbox(transactional_db):
     """Given an offering's BTC-KRW market and two enrolled students with wallets."""
-    ensure_standard_assets()  # a transactional test's flush removed the migrated assets
-    offering = OfferingFactory(slug="dax101-screen-2026f", course__title="Digital Asset Exchanges")
-    btc = {m.symbol: m for m in list_default_markets(offering_id=offering.pk)}["BTCKRW"]
-    students = []
-    for username in ("minji", "junho"):
-        student = UserFactory(username=username)
-        EnrollmentFactory(offering=offering, user=student)
-        open_wallet(offering_id=offering.pk, owner_id=student.pk)
-        students.append(student)
-    minji, junho = students
-    return SimpleNamespace(offering=offering, btc=btc, minji=minji, junho=junho)
+    return two_traders("dax101-screen-2026f")
 
 
 def open_trading_page(page, site, sandbox, *, language: str = "en") -> list[str]:

@@ -13,14 +13,7 @@ from sandbox.exchange.stream_candles import candles_of
 from sandbox.exchange.streams import STREAMED_KLINE_INTERVALS, parse_stream
 from tests.sandbox.trades import bob_sells_to_alice
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 
 def trade_at(exchange, *, price: str, hours_ago: float) -> None:

@@ -15,14 +15,7 @@ from sandbox.exchange.stream_candles import candles_of
 from sandbox.exchange.stream_ticker import DAY_MS, MINUTE_MS, window_start
 from tests.sandbox.trades import bob_sells_to_alice
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 
 def trade_at(exchange, *, at_ms: int, price: str = "100000000", quantity: str = "0.001") -> Trade:

@@ -3,19 +3,11 @@ load them, then per traded market one for its new trades (candles and ticker ali
 its best bid and ask, however many trades its day holds; a beat when nothing traded costs one."""
 
 import pytest
-from django.core.cache import cache
 
 from sandbox.exchange.tasks import publish_tickers_and_candles
 from tests.sandbox.trades import bob_sells_to_alice
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 
 def test_a_beat_after_a_trade_costs_four_queries(exchange, django_assert_num_queries):
