@@ -4,7 +4,10 @@ Marks are each asset's last traded price in KRW on the offering's own markets (K
 with no KRW market or no trade yet counts at 0 and the page says so). Without a competition, a
 student's baseline is their starting grant at today's marks, so PnL is what trading added over
 simply holding the grant. In a competition the baseline is their value when it started (the
-first snapshot from then), and the standings are frozen when it ends.
+first snapshot from then), and the standings are frozen when it ends. What a student deposited
+from their chain, less what they withdrew to it (since the competition began, in one), is added
+to their baseline at today's marks: bringing coins in is not a gain, taking them out not a loss
+(a withdrawal's fee is a cost, and stays one).
 
 Drawdowns and competitions' baselines come from each student's running figures (peaks.py), which
 every snapshot updates: the standings read a fixed number of queries of one row per student,
@@ -25,7 +28,7 @@ from courses.api import active_students
 from sandbox.exchange.api import Market
 from sandbox.markets.models import Competition, PortfolioSnapshot
 from sandbox.markets.peaks import Running, fold_snapshots, running_of
-from sandbox.wallet.api import Account, starting_grant
+from sandbox.wallet.api import Account, net_transfers_in, starting_grant
 
 QUOTE = "KRW"
 CENTS = Decimal("0.01")
@@ -52,6 +55,12 @@ def marks(offering_id: int) -> dict[str, Decimal]:
     return found
 
 
+def value_at(amounts: dict[str, Decimal], prices: dict[str, Decimal]) -> Decimal:
+    """These amounts of assets in KRW at `prices` (an unpriced asset counts 0), to the won's cent."""
+    total = sum((amount * prices.get(code, Decimal(0)) for code, amount in amounts.items()), Decimal(0))
+    return total.quantize(CENTS)
+
+
 def portfolio_values(offering_id: int, prices: dict[str, Decimal]) -> dict[int, Decimal]:
     """{student id: value in KRW} for every actively enrolled student with a wallet. One query."""
     students = active_students(offering_id).values("user_id")
@@ -73,6 +82,9 @@ def standings(offering_id: int, *, competition: Competition | None = None) -> li
     prices = marks(offering_id)
     values = portfolio_values(offering_id, prices)
     running = running_of(offering_id, competition)
+    brought_in = net_transfers_in(
+        offering_id, since=competition.starts_at if competition is not None else None
+    )
     grant_value = sum(
         (
             amount * prices.get(code, Decimal(0))
@@ -85,6 +97,7 @@ def standings(offering_id: int, *, competition: Competition | None = None) -> li
     for owner, value in values.items():
         so_far = running.get(owner)
         baseline = so_far.first if competition is not None and so_far else grant_value
+        baseline += value_at(brought_in.get(owner, {}), prices)
         now = so_far.copy().then(value) if so_far else Running.start(value)
         pnl = value - baseline
         rows.append((owner, value, baseline, pnl, _percent(pnl, baseline), now.drawdown_pct()))

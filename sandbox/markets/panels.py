@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 
 from campus.api import User
 from courses.api import Offering, Panel
-from sandbox.markets.leaderboard import CENTS, QUOTE, marks
+from sandbox.markets.leaderboard import CENTS, QUOTE, marks, value_at
 from sandbox.markets.models import ACTIVE_STATUSES, ScenarioRun
 from sandbox.markets.selectors import recent_announcements
-from sandbox.wallet.api import Account, starting_grant
+from sandbox.wallet.api import Account, net_transfers_in, starting_grant
 
 NEWS_SHOWN = 3
 
@@ -44,7 +44,7 @@ class Portfolio:
 
 
 def student_portfolio(offering_id: int, owner_id: int) -> Portfolio | None:
-    """The student's portfolio, or None before their wallet is opened. Three queries."""
+    """The student's portfolio, or None before their wallet is opened. Five queries."""
     holdings = {
         code: available + locked
         for code, available, locked in Account.objects.filter(
@@ -57,6 +57,8 @@ def student_portfolio(offering_id: int, owner_id: int) -> Portfolio | None:
     value = sum((amount * prices.get(code, 0) for code, amount in holdings.items()), Decimal(0))
     grant = starting_grant(offering_id)
     baseline = sum((amount * prices.get(code, 0) for code, amount in grant.items()), Decimal(0))
+    brought_in = net_transfers_in(offering_id, owner_id=owner_id).get(owner_id, {})
+    baseline += value_at(brought_in, prices)  # deposits are not gains (leaderboard.py)
     unpriced = tuple(
         sorted(code for code, amount in holdings.items() if amount and code not in prices)
     )

@@ -108,3 +108,31 @@ def withdrawal_holds() -> dict[tuple[int, int, str], Decimal]:
     for offering_id, owner_id, asset_code, amount, fee in rows.iterator():
         held[(offering_id, owner_id, asset_code)] += amount + fee  # exact, on SQLite too
     return dict(held)
+
+
+def net_transfers_in(
+    offering_id: int, *, owner_id: int | None = None, since=None
+) -> dict[int, dict[str, Decimal]]:
+    """{student id: {asset: what they brought in less what they took out}}: credited deposits
+    (a flagged one was credited too) less confirmed withdrawals' amounts (their fees are a cost,
+    not a transfer), since `since` if given. Sums in Python: exact Decimals on SQLite too."""
+    deposits = Deposit.objects.filter(
+        offering_id=offering_id,
+        status__in=[Deposit.Status.CREDITED, Deposit.Status.FLAGGED],
+    )
+    withdrawals = Withdrawal.objects.filter(
+        offering_id=offering_id, status=Withdrawal.Status.CONFIRMED
+    )
+    if owner_id is not None:
+        deposits, withdrawals = deposits.filter(owner_id=owner_id), withdrawals.filter(
+            owner_id=owner_id
+        )
+    if since is not None:
+        deposits = deposits.filter(credited_at__gte=since)
+        withdrawals = withdrawals.filter(finished_at__gte=since)
+    net: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for owner, asset, amount in deposits.values_list("owner_id", "asset_id", "amount"):
+        net[owner][asset] += amount
+    for owner, asset, amount in withdrawals.values_list("owner_id", "asset_id", "amount"):
+        net[owner][asset] -= amount
+    return {owner: dict(assets) for owner, assets in net.items()}

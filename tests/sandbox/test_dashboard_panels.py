@@ -266,4 +266,4 @@ def test_the_dashboards_queries_do_not_grow_with_500_students_or_the_students_tr
 
     html = page.content.decode()
     assert 'data-testid="dash-chain-status"' in html and "News 49" in html
-    assert few <= 41  # 39 on 2026-11-25, 14 of them the link sections'
+    assert few <= 41  # 41 on 2026-11-25: 14 of them the link sections', 2 deposits and withdrawals
