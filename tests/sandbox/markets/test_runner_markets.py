@@ -153,12 +153,13 @@ def test_a_ticks_bots_need_few_queries_an_order(exchange):
         report = runner.tick(run.pk, now=second(run, 2))
 
     assert report.placed >= 20
-    assert len(queries) / report.placed < QUERIES_AN_ORDER
+    assert len(queries) / report.placed < QUERIES_AN_ORDER[connection.vendor]
 
 
-# Measured: 264 queries for this tick's 21 orders (12.6 an order, the tick's and each bot's
-# fixed share included); one more query an order would make it 13.6.
-QUERIES_AN_ORDER = 13.0
+# Measured: 264 queries for this tick's 21 orders on PostgreSQL (12.6 an order, the tick's and
+# each bot's fixed share included), 300 on SQLite (14.3: it reads and writes each balance, where
+# PostgreSQL adds in place); one more query an order would make them 13.6 and 15.3.
+QUERIES_AN_ORDER = {"postgresql": 13.0, "sqlite": 15.0}
 
 
 @pytest.mark.postgres
