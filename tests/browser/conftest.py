@@ -1,7 +1,8 @@
 """Real headless Chromium (Debian's package) driven by Playwright from PyPI.
 
-Screenshots go to var/screenshots/ (not committed): look at them. Without /usr/bin/chromium the
-tests are skipped with the reason, except in CI (BLOCKCAMPUS_REQUIRE_BROWSER=1), where it fails.
+Screenshots go to var/screenshots/ (not committed): look at them. Without /usr/bin/chromium, or on
+SQLite, the tests are skipped with the reason, except in CI (BLOCKCAMPUS_REQUIRE_BROWSER=1), where
+they fail.
 """
 
 import json
@@ -26,10 +27,17 @@ AXE = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 def browser():
     """Per module: Playwright's sync API keeps an event loop running in this thread while it is
     open, and tests after it that call async_to_sync (the streams') cannot run under one."""
+    message = None
     if not CHROMIUM.exists():
         message = "Chromium is not installed: apt-get install chromium chromium-driver"
-        if os.environ.get("BLOCKCAMPUS_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
+    elif settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        message = (
+            "browser tests need PostgreSQL (set DATABASE_URL; CI does): the site's threads write "
+            "while a test's transaction is open, and SQLite lets one writer in at a time"
+        )
+    if message and os.environ.get("BLOCKCAMPUS_REQUIRE_BROWSER") == "1":
+        pytest.fail(message)
+    if message:
         pytest.skip(message)
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make to
     # seed data are still plain synchronous calls.

@@ -3,6 +3,9 @@ the ledger check holds after each, and the reserves reconcile after a mixed run.
 
 from decimal import Decimal
 
+import pytest
+from django.conf import settings
+
 from sandbox.chain.custody import (
     custody_account,
     onchain_reserves,
@@ -112,6 +115,11 @@ def test_a_withdrawal_reverted_away_before_it_settled_fails_and_releases_the_hol
     assert find_ledger_breaks() == []
 
 
+@pytest.mark.skipif(
+    "sqlite" in settings.DATABASES["default"]["ENGINE"],
+    reason="SQLite keeps a decimal of more than 15 significant digits (ETH has 18 places) as a "
+    "float, so its reserves drift by 1e-17 ETH; PostgreSQL's numeric is exact (CI runs on it)",
+)
 def test_the_reserves_reconcile_after_deposits_withdrawals_and_a_revert(make_desk):
     alice = make_desk()
     bob = make_desk(alice.chain.offering)
