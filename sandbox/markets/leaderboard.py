@@ -57,7 +57,9 @@ def marks(offering_id: int) -> dict[str, Decimal]:
 
 def value_at(amounts: dict[str, Decimal], prices: dict[str, Decimal]) -> Decimal:
     """These amounts of assets in KRW at `prices` (an unpriced asset counts 0), to the won's cent."""
-    total = sum((amount * prices.get(code, Decimal(0)) for code, amount in amounts.items()), Decimal(0))
+    total = sum(
+        (amount * prices.get(code, Decimal(0)) for code, amount in amounts.items()), Decimal(0)
+    )
     return total.quantize(CENTS)
 
 

@@ -124,8 +124,9 @@ def net_transfers_in(
         offering_id=offering_id, status=Withdrawal.Status.CONFIRMED
     )
     if owner_id is not None:
-        deposits, withdrawals = deposits.filter(owner_id=owner_id), withdrawals.filter(
-            owner_id=owner_id
+        deposits, withdrawals = (
+            deposits.filter(owner_id=owner_id),
+            withdrawals.filter(owner_id=owner_id),
         )
     if since is not None:
         deposits = deposits.filter(credited_at__gte=since)
