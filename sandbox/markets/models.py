@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from sandbox.wallet.api import money_field
@@ -94,6 +95,9 @@ class Announcement(models.Model):
     offering = models.ForeignKey("courses.Offering", on_delete=models.CASCADE, related_name="+")
     at = models.FloatField(_("at (simulated seconds)"))
     text = models.TextField(_("text"))
+    translations = models.JSONField(
+        _("translations"), default=dict, blank=True, help_text=_("{language code: text}")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -103,6 +107,11 @@ class Announcement(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+    @property
+    def shown_text(self) -> str:
+        """The text in the reader's language when the scenario gave one, in English otherwise."""
+        return self.translations.get((get_language() or "en")[:2]) or self.text
 
 
 class HouseBot(models.Model):

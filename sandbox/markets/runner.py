@@ -147,11 +147,17 @@ def _apply_event(run: ScenarioRun, scenario: Scenario, event: Event, state: dict
         # a tick run again after a crash applies its events again: announce each once (the
         # run's lease makes this tick the only writer)
         made, created = Announcement.objects.get_or_create(
-            run=run, offering_id=run.offering_id, at=event.at, text=event.announce
+            run=run,
+            offering_id=run.offering_id,
+            at=event.at,
+            text=event.announce,
+            defaults={"translations": event.announce_in},
         )
         if not created:
             return
         news = {"e": "announcements", "E": now_ms(), "s": "", "t": made.text, "at": made.at}
+        if made.translations:
+            news["tr"] = made.translations  # the page shows its reader's language
         publish_on_commit([(announcements_group(run.offering_id), news)])
 
 

@@ -13,13 +13,16 @@
       - {kind: momentum, market: KUSDKRW, lookback: 10, threshold_bps: 50, size: "200"}
     events:                      # at: seconds from the start, in order
       - {at: 0, announce: "Trading opens."}
+      - {at: 60, announce: {en: "Trading opens.", ko: "거래가 시작됩니다."}}  # in each language
       - {at: 300, model: {KUSDKRW: {target: 1100, volatility: 0.4}}, announce: "..."}
       - {at: 420, halt: [KUSDKRW]}
       - {at: 480, resume: [KUSDKRW]}
       - {at: 500, withdrawals: halted}
 
 `load_scenario` validates everything and reports every problem with its place in the file
-(`events[3].model.KUSDKRW`), changing nothing. Pure: no Django.
+(`events[3].model.KUSDKRW`), changing nothing. Pure: no Django. An announcement is a text, or a
+text per language code with English (`en`) among them; students read it in their own language
+when it has one, in English otherwise.
 """
 
 from __future__ import annotations
@@ -75,7 +78,8 @@ class BotScript:
 @dataclass(frozen=True)
 class Event:
     at: float
-    announce: str = ""
+    announce: str = ""  # in English
+    announce_in: dict[str, str] = field(default_factory=dict)  # {language code: text}, others
     model: dict[str, dict[str, float]] = field(default_factory=dict)
     halt: tuple[str, ...] = ()
     resume: tuple[str, ...] = ()
@@ -269,9 +273,11 @@ def _event(spec: dict, at: float, markets: dict, where: str, problems: list) -> 
     withdrawals = spec.get("withdrawals")
     if withdrawals not in (None, "halted", "open"):
         problems.append((f"{where}.withdrawals", "halted or open"))
+    announce, announce_in = _announcement(spec.get("announce"), f"{where}.announce", problems)
     return Event(
         at=at,
-        announce=str(spec.get("announce") or "").strip(),
+        announce=announce,
+        announce_in=announce_in,
         model=changes,
         halt=halt,
         resume=resume,
@@ -293,6 +299,22 @@ def _mapping(doc: dict, key: str, problems: list) -> dict:
         problems.append((key, "expected a mapping"))
         return {}
     return value
+
+
+def _announcement(value, where: str, problems: list) -> tuple[str, dict[str, str]]:
+    """(the English text, {other language: text}) of an event's `announce`."""
+    if value is None or isinstance(value, str | int | float):
+        return str(value or "").strip(), {}
+    if not isinstance(value, dict) or not all(
+        isinstance(code, str) and len(code) == 2 and code.isalpha() and code.islower()
+        for code in value
+    ):
+        problems.append((where, "a text, or a text per language code (en: ..., ko: ...)"))
+        return "", {}
+    texts = {code: str(text or "").strip() for code, text in value.items()}
+    if not texts.get("en"):
+        problems.append((f"{where}.en", "the English text (students without theirs read it)"))
+    return texts.pop("en", ""), {code: text for code, text in texts.items() if text}
 
 
 def _text(doc: dict, key: str, problems: list, required: bool = False) -> str:

@@ -14,7 +14,8 @@
     time.textContent = at.toTimeString().slice(0, 5);
     const text = document.createElement("span");
     text.className = "announcement-text";
-    text.textContent = news.t;
+    const language = (document.documentElement.lang || "en").slice(0, 2);
+    text.textContent = (news.tr && news.tr[language]) || news.t;
     item.append(time, " ", text);
     list.prepend(item);
     while (list.children.length > shown) list.lastElementChild.remove();
