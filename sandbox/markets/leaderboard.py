@@ -87,13 +87,7 @@ def standings(offering_id: int, *, competition: Competition | None = None) -> li
     brought_in = net_transfers_in(
         offering_id, since=competition.starts_at if competition is not None else None
     )
-    grant_value = sum(
-        (
-            amount * prices.get(code, Decimal(0))
-            for code, amount in starting_grant(offering_id).items()
-        ),
-        Decimal(0),
-    ).quantize(CENTS)
+    grant_value = value_at(starting_grant(offering_id), prices)
     names = _names(values)
     rows = []
     for owner, value in values.items():
@@ -102,7 +96,7 @@ def standings(offering_id: int, *, competition: Competition | None = None) -> li
         baseline += value_at(brought_in.get(owner, {}), prices)
         now = so_far.copy().then(value) if so_far else Running.start(value)
         pnl = value - baseline
-        rows.append((owner, value, baseline, pnl, _percent(pnl, baseline), now.drawdown_pct()))
+        rows.append((owner, value, baseline, pnl, percent(pnl, baseline), now.drawdown_pct()))
     rows.sort(key=lambda r: (-r[4], -r[1], names[r[0]]))
     return [
         Standing(rank, owner, names[owner], value, baseline, pnl, ret, drawdown)
@@ -140,7 +134,8 @@ def freeze_ended_competitions(*, now: datetime) -> int:
     return frozen
 
 
-def _percent(part: Decimal, whole: Decimal) -> Decimal:
+def percent(part: Decimal, whole: Decimal) -> Decimal:
+    """`part` as a percentage of `whole`, to the hundredth (0 of nothing)."""
     return (part / whole * 100).quantize(CENTS) if whole else Decimal(0)
 
 

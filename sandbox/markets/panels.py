@@ -16,9 +16,8 @@ from django.utils.translation import gettext as _
 
 from campus.api import User
 from courses.api import Offering, Panel
-from sandbox.markets.leaderboard import CENTS, QUOTE, marks, value_at
-from sandbox.markets.models import ACTIVE_STATUSES, ScenarioRun
-from sandbox.markets.selectors import recent_announcements
+from sandbox.markets.leaderboard import QUOTE, marks, percent, value_at
+from sandbox.markets.selectors import active_run, recent_announcements
 from sandbox.wallet.api import Account, net_transfers_in, starting_grant
 
 NEWS_SHOWN = 3
@@ -40,7 +39,7 @@ class Portfolio:
 
     @property
     def return_pct(self) -> Decimal:
-        return (self.pnl / self.baseline * 100).quantize(CENTS) if self.baseline else Decimal(0)
+        return percent(self.pnl, self.baseline)
 
 
 def student_portfolio(offering_id: int, owner_id: int) -> Portfolio | None:
@@ -54,15 +53,12 @@ def student_portfolio(offering_id: int, owner_id: int) -> Portfolio | None:
     if not holdings:
         return None
     prices = marks(offering_id)
-    value = sum((amount * prices.get(code, 0) for code, amount in holdings.items()), Decimal(0))
-    grant = starting_grant(offering_id)
-    baseline = sum((amount * prices.get(code, 0) for code, amount in grant.items()), Decimal(0))
     brought_in = net_transfers_in(offering_id, owner_id=owner_id).get(owner_id, {})
-    baseline += value_at(brought_in, prices)  # deposits are not gains (leaderboard.py)
+    baseline = value_at(starting_grant(offering_id), prices) + value_at(brought_in, prices)
     unpriced = tuple(
         sorted(code for code, amount in holdings.items() if amount and code not in prices)
     )
-    return Portfolio(value.quantize(CENTS), baseline.quantize(CENTS), unpriced)
+    return Portfolio(value_at(holdings, prices), baseline, unpriced)
 
 
 def portfolio_panel(user: User, offering: Offering) -> list[Panel]:
@@ -74,11 +70,7 @@ def portfolio_panel(user: User, offering: Offering) -> list[Panel]:
 
 
 def news_panel(user: User, offering: Offering) -> list[Panel]:
-    run = (
-        ScenarioRun.objects.filter(offering_id=offering.pk, status__in=ACTIVE_STATUSES)
-        .only("title", "status")
-        .first()
-    )
+    run = active_run(offering.pk)
     context = {
         "run": run,
         "announcements": recent_announcements(offering.pk, NEWS_SHOWN),

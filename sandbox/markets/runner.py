@@ -18,7 +18,7 @@ create money.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q
@@ -32,10 +32,9 @@ from sandbox.markets.models import Announcement, ScenarioRun
 from sandbox.markets.pricemodels import tick_random, with_changes
 from sandbox.markets.scenario import Event, Scenario, load_scenario
 from sandbox.markets.series import replayed_price
-from sandbox.markets.trading import open_markets, trade_market
+from sandbox.markets.trading import LEASE, open_markets, trade_market
 from sandbox.wallet.api import set_withdrawals_halted
 
-LEASE = timedelta(seconds=30)
 # Simulated seconds between ticks at least. Beat calls every second, give or take its jitter:
 # half a second keeps a tick that comes a little early from being skipped.
 MIN_TICK_SPACING = 0.5

@@ -18,23 +18,9 @@ from sandbox.markets.leaderboard import (
 from sandbox.markets.models import Competition, PortfolioSnapshot
 from sandbox.wallet.services import open_wallet
 from tests.factories import EnrollmentFactory, UserFactory
-from tests.sandbox.trades import bob_sells_to_alice
+from tests.sandbox.markets.conftest import by_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def classroom(exchange):
-    """alice buys 0.01 BTC from bob at 100,000,000 KRW; BTC then trades at 120,000,000."""
-    for student in (exchange.alice, exchange.bob):
-        EnrollmentFactory(offering=exchange.offering, user=student)
-    bob_sells_to_alice(exchange)
-    Market.objects.filter(pk=exchange.btc.pk).update(last_price=Decimal("120000000"))
-    return exchange
-
-
-def by_user(table) -> dict:
-    return {row.user_id: row for row in table}
 
 
 def test_portfolios_are_marked_at_last_prices_and_pnl_is_over_holding_the_grant(classroom):

@@ -11,27 +11,27 @@ from sandbox.markets.leaderboard import standings
 from sandbox.markets.models import Competition
 from sandbox.markets.panels import student_portfolio
 from sandbox.wallet.api import Withdrawal, credit_deposit, net_transfers_in
-from tests.sandbox.markets.test_leaderboard import by_user, classroom  # noqa: F401 (a fixture)
+from tests.sandbox.markets.conftest import by_user
 from tests.sandbox.wallet.conftest import see_deposit
 
 pytestmark = pytest.mark.django_db
 
 
-def alice_deposits(classroom, amount: str, n: int = 1):  # noqa: F811
+def alice_deposits(classroom, amount: str, n: int = 1):
     """Given alice's deposit of `amount` BTC from her chain, credited."""
     deposit = see_deposit(classroom, amount=amount, user=classroom.alice, n=n)
     credit_deposit(deposit_id=deposit.pk, confirmations=2)
     return deposit
 
 
-def withdrawal(classroom, status: str, amount: str, fee: str = "0.0005") -> Withdrawal:  # noqa: F811
+def withdrawal(classroom, status: str, amount: str, fee: str = "0.0005") -> Withdrawal:
     return Withdrawal.objects.create(
         offering=classroom.offering, owner=classroom.alice, asset_id="BTC", to_address="0x" + "ab" * 20,
         status=status, amount=Decimal(amount), fee=Decimal(fee), finished_at=timezone.now(),
     )  # fmt: skip
 
 
-def test_a_deposit_raises_the_portfolio_and_its_baseline_alike(classroom):  # noqa: F811
+def test_a_deposit_raises_the_portfolio_and_its_baseline_alike(classroom):
     before = by_user(standings(classroom.offering.pk))[classroom.alice.pk]
 
     alice_deposits(classroom, "0.3")
@@ -42,7 +42,7 @@ def test_a_deposit_raises_the_portfolio_and_its_baseline_alike(classroom):  # no
     assert after.pnl == before.pnl
 
 
-def test_the_dashboard_portfolio_does_not_count_a_deposit_as_a_gain(classroom):  # noqa: F811
+def test_the_dashboard_portfolio_does_not_count_a_deposit_as_a_gain(classroom):
     before = student_portfolio(classroom.offering.pk, classroom.alice.pk)
 
     alice_deposits(classroom, "0.3")
@@ -52,7 +52,7 @@ def test_the_dashboard_portfolio_does_not_count_a_deposit_as_a_gain(classroom): 
     assert after.pnl == before.pnl
 
 
-def test_net_transfers_are_credited_deposits_less_confirmed_withdrawals(classroom):  # noqa: F811
+def test_net_transfers_are_credited_deposits_less_confirmed_withdrawals(classroom):
     alice_deposits(classroom, "0.3", n=1)
     see_deposit(classroom, amount="5", user=classroom.alice, n=2)  # seen, not yet credited
     withdrawal(classroom, Withdrawal.Status.CONFIRMED, "0.1")
@@ -64,7 +64,7 @@ def test_net_transfers_are_credited_deposits_less_confirmed_withdrawals(classroo
     assert net == {classroom.alice.pk: {"BTC": Decimal("0.2")}}
 
 
-def test_a_competition_counts_only_what_was_brought_in_after_its_start(classroom):  # noqa: F811
+def test_a_competition_counts_only_what_was_brought_in_after_its_start(classroom):
     alice_deposits(classroom, "0.3", n=1)  # before the competition
     competition = Competition.objects.create(
         offering=classroom.offering, title="Week 3",
