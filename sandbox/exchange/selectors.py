@@ -218,8 +218,6 @@ def klines(
         first_open = kline_open(interval, start_ms)
         if first_open < start_ms:
             first_open = kline_shift(interval, first_open, 1)
-        if first_open > last_open:
-            return []
         last_open = min(last_open, kline_shift(interval, first_open, limit - 1))
     else:
         first_open = kline_shift(interval, last_open, 1 - limit)

@@ -23,8 +23,10 @@ from decimal import Decimal
 
 from channels.db import database_sync_to_async
 
+from sandbox.exchange import selectors
 from sandbox.exchange.fanout import fanout
 from sandbox.exchange.formats import amount
+from sandbox.exchange.models import Market
 from sandbox.exchange.selectors import now_ms
 from sandbox.exchange.streams import Stream, market_group
 
@@ -160,10 +162,7 @@ async def _load(mirror: BookMirror) -> None:
 def _read_book(offering_id: int, symbol: str) -> tuple[int, list, list] | None:
     """The book and its version, or None if it changed during the read: the version before and
     after the levels must agree, else the levels may be of a later version than their label."""
-    from sandbox.exchange import selectors
-    from sandbox.exchange.models import Market
-
-    market = Market.objects.order_by().get(offering_id=offering_id, symbol=symbol)
+    market = selectors.market_by_symbol(offering_id=offering_id, symbol=symbol)
     book = selectors.depth(market, limit=SNAPSHOT_LEVELS)
     after = Market.objects.filter(pk=market.pk).values_list("book_version", flat=True).get()
     if after != market.book_version:

@@ -31,7 +31,7 @@ from sandbox.exchange.selectors import KLINE_INTERVALS
 # Candles streamed every second: every interval /api/v3/klines serves. The beat folds each
 # second's new trades into all of them at once (stream_candles.py), so more intervals cost only
 # their encoding, and only for markets that traded.
-STREAMED_KLINE_INTERVALS = tuple(KLINE_INTERVALS)
+STREAMED_KLINE_INTERVALS = KLINE_INTERVALS
 log = logging.getLogger(__name__)
 ANNOUNCEMENTS = "announcements"
 STREAM = re.compile(

@@ -4,11 +4,15 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 
 from campus import sqlrows
 from sandbox.exchange.models import Market, Order
 from sandbox.exchange.selectors import market_row
+from sandbox.exchange.services import place_order
+from sandbox.exchange.settlement import _orders
 from sandbox.wallet.api import Account, Asset, accounts_for_trading
+from tests.sandbox.trades import bob_sells_to_alice, limit
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +126,34 @@ def test_update_of_a_row_that_is_gone_raises(exchange):
 
     with pytest.raises(Market.DoesNotExist):
         sqlrows.update(market, ["book_version"])
+
+
+def test_the_makers_read_in_sql_equal_the_orm_read(exchange):
+    for price in ("100000000", "100001000"):
+        place_order(
+            owner_id=exchange.alice.pk, market=exchange.btc, request=limit("SELL", "0.001", price)
+        )
+    ids = sorted(Order.objects.values_list("pk", flat=True))
+
+    sql = _orders(ids)
+
+    assert sorted(map(as_dict, sql), key=lambda o: o["id"]) == [
+        as_dict(o) for o in Order.objects.filter(pk__in=ids).order_by("pk")
+    ]
+
+
+def test_accounts_for_trading_with_fees_equal_the_orm_filter(exchange):
+    bob_sells_to_alice(exchange)  # so the offering has fee accounts
+    owners = [exchange.alice.pk]
+    orm = Account.objects.filter(offering=exchange.offering, asset_id__in=["BTC", "KRW"]).filter(
+        Q(owner_id__in=owners) | Q(kind=Account.Kind.FEES)
+    )
+
+    sql = accounts_for_trading(
+        offering_id=exchange.offering.pk, owner_ids=owners, asset_codes=["BTC", "KRW"], fees=True
+    )
+
+    assert any(a.kind == Account.Kind.FEES for a in sql)
+    assert sorted(map(as_dict, sql), key=lambda a: a["id"]) == sorted(
+        map(as_dict, orm), key=lambda a: a["id"]
+    )
