@@ -35,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.figures import percentile  # noqa: E402
 from bench.machine import machine_line  # noqa: E402
 from bench.scratch import bench_offering, server_env, start  # noqa: E402
 from sandbox.chain.anvil import free_port  # noqa: E402
@@ -181,11 +182,6 @@ def cohort_burst(depositors: list[Depositor]) -> tuple[int, float]:
         sent = list(pool.map(lambda d: d.send(), depositors))
     credits = credited_at([tx_hash for tx_hash, _ in sent])
     return len(sent), max(credits.values()) - min(mined for _, mined in sent)
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:

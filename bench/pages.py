@@ -37,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.figures import percentile  # noqa: E402
 from bench.machine import machine_line  # noqa: E402
 from bench.scratch import recreate_database, server_env  # noqa: E402
 
@@ -142,11 +143,6 @@ def timed(client, url: str, requests: int) -> list[float]:
         times.append((time.perf_counter() - began) * 1000)
         assert response.status_code == 200, url
     return times
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def script_bytes(html: str, static_root: Path) -> tuple[int, int, list[str]]:

@@ -28,7 +28,8 @@ from django.utils.safestring import SafeString
 
 from campus.api import User
 from courses.gradebook import Grade, Override, StudentGrades, effective_due
-from courses.models import Enrollment, Offering
+from courses.models import Offering
+from courses.selectors import active_students
 from courses.selectors_learn import (
     CourseProgress,
     ExerciseProgress,
@@ -169,9 +170,7 @@ class StudentDashboard:
 
 
 def is_active_student(user: User, offering: Offering) -> bool:
-    return Enrollment.objects.filter(
-        offering=offering, user=user, role=Enrollment.Role.STUDENT, is_active=True
-    ).exists()
+    return active_students(offering.pk).filter(user=user).exists()
 
 
 def student_dashboard(request: HttpRequest, offering: Offering) -> StudentDashboard | None:

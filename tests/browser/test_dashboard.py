@@ -28,6 +28,7 @@ from sandbox.wallet.services import open_wallet
 from tests.browser.conftest import (
     DESKTOP,
     PHONE,
+    SOON_MS,
     accessibility_violations,
     horizontal_overflow,
     log_in,
@@ -44,7 +45,6 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SOON_MS = 10_000
 SLUG = "dax101-haeundae-2026f"
 PANELS = ("next-lessons", "deadlines", "grades", "portfolio", "news", "wallet", "chain")
 
