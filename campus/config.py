@@ -45,7 +45,12 @@ def env_bool(env: environ.Env, name: str, default: bool) -> bool:
     raise ConfigError(f"{name}={raw!r} is not a boolean: use 1 or 0")
 
 
-def database_config(url: str, *, pool_size: int = 0) -> dict:
+# psycopg prepares a statement after this many runs on a connection; Django turns that off. The
+# hot path's few fixed statements ask for it (campus/sqlrows.py `prepared`), nothing else does.
+PREPARE_WHEN_ASKED = 2**31 - 1
+
+
+def database_config(url: str, *, pool_size: int = 0, prepared: bool = True) -> dict:
     """Parse DATABASE_URL, refusing anything we would not run on with a message that names the problem."""
     scheme = urlsplit(url).scheme
     if scheme not in SUPPORTED_DATABASE_SCHEMES:
@@ -70,6 +75,8 @@ def database_config(url: str, *, pool_size: int = 0) -> dict:
         # A database that is down is reported after `timeout` seconds, not psycopg's 30.
         pool = {"min_size": 1, "max_size": pool_size, "timeout": 10}
         config.setdefault("OPTIONS", {})["pool"] = pool
+    if scheme != "sqlite" and prepared:
+        config.setdefault("OPTIONS", {})["prepare_threshold"] = PREPARE_WHEN_ASKED
     return config
 
 

@@ -83,7 +83,9 @@ TEMPLATES = [
 DATABASES = {
     "default": database_config(
         env.str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-        pool_size=env.int("DATABASE_POOL_SIZE", default=10),  # 0: a connection per request
+        pool_size=env.int("DATABASE_POOL_SIZE", default=20),  # 0: a connection per request
+        # off behind a pooler that cannot keep prepared statements (PgBouncer before 1.21)
+        prepared=env.bool("DATABASE_PREPARED_STATEMENTS", default=True),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

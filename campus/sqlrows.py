@@ -11,6 +11,9 @@ exactly as the ORM would: the same columns, the database's values through the sa
     sql = f"SELECT {keys.select} FROM ... WHERE ..."
     api_key, offering = keys.instances(row)
 
+`prepared()` is a cursor for them whose statements PostgreSQL plans once per connection: the
+API key look-up, with its joins, took longer to plan than to run.
+
 `insert(objs)` and `update(obj, fields)` are the matching writes: `bulk_create` and
 `QuerySet.update` for plain rows, with their SQL built once per shape rather than per call.
 
@@ -26,6 +29,60 @@ from functools import lru_cache
 
 from django.db import connection
 from django.db.models import Model
+
+
+def prepared():
+    """A cursor (use it as `with prepared() as cursor:`) whose statements are sent with
+    server-side parameters and prepared: PostgreSQL plans each statement once per connection
+    rather than on every call (psycopg keeps a connection's 100 most recent).
+    Only for fixed statements on a hot path with plain parameters (numbers, text, decimals,
+    lists of them): elsewhere Django's cursor, which binds on the client, is the safe default.
+    Other databases get Django's cursor. Queries still go through Django's wrapper (errors,
+    `connection.queries`, `assertNumQueries`)."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    from django.db.backends.postgresql.base import (
+        TIMESTAMPTZ_OID,
+        ServerBindingCursor,
+        register_tzloader,
+    )
+    from psycopg.pq import Format
+
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        cursor = _preparing(ServerBindingCursor)(connection.connection)
+        loader = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+        if connection.timezone != loader.timezone:  # as Django's own cursors do
+            register_tzloader(connection.timezone, cursor)
+        return connection._prepare_cursor(cursor)
+
+
+@lru_cache(maxsize=1)
+def _preparing(base: type) -> type:
+    class PreparingCursor(base):
+        """Prepares every statement (Django turns psycopg's automatic preparing off)."""
+
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            result = super().execute(query, params, prepare=prepare is not False, binary=binary)
+            self._query = _LastQuery(self.connection, query, params)
+            return result
+
+    return PreparingCursor
+
+
+class _LastQuery:
+    """The statement as Django's query log shows it (`cursor._query.query`, the SQL with its
+    values in place), composed only if something reads it (DEBUG, `assertNumQueries`)."""
+
+    def __init__(self, conn, sql: str, params) -> None:
+        self.conn, self.sql, self.params = conn, sql, params
+
+    @property
+    def query(self) -> bytes:
+        from psycopg import ClientCursor
+
+        return ClientCursor(self.conn).mogrify(self.sql, self.params).encode()
 
 
 class Columns:
@@ -89,21 +146,22 @@ def attach(instance: Model, name: str, related: Model) -> None:
     instance._meta.get_field(name).set_cached_value(instance, related)
 
 
-def insert(objs: Sequence[Model]) -> None:
+def insert(objs: Sequence[Model], *, keep_pk: bool = False) -> None:
     """INSERT `objs` (all of one model, new) and set their primary keys, as `bulk_create` does
     for plain rows: `auto_now_add` and `auto_now` fields are stamped, values go through each
     field's `get_db_prep_save`, a related object not yet saved is refused, and rows go in
-    batches the database accepts. No signals (none are used here)."""
+    batches the database accepts. No signals (none are used here). With `keep_pk`, the rows
+    keep the primary keys the objects already have (taken from the table's sequence)."""
     if not objs:
         return
     model = type(objs[0])
-    fields = _insert_fields(model)
+    fields = _insert_fields(model, keep_pk)
     batch = max(1, connection.ops.bulk_batch_size(fields, objs))
     for start in range(0, len(objs), batch):
-        _insert_batch(model, fields, objs[start : start + batch])
+        _insert_batch(model, fields, objs[start : start + batch], keep_pk)
 
 
-def _insert_batch(model: type[Model], fields: list, objs: Sequence[Model]) -> None:
+def _insert_batch(model: type[Model], fields: list, objs: Sequence[Model], keep_pk: bool) -> None:
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="insert")
     params = [
@@ -111,8 +169,8 @@ def _insert_batch(model: type[Model], fields: list, objs: Sequence[Model]) -> No
         for obj in objs
         for field in fields
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(model, len(objs), connection.vendor), params)
+    with prepared() as cursor:
+        cursor.execute(_insert_sql(model, len(objs), connection.vendor, keep_pk), params)
         ids = [row[0] for row in cursor.fetchall()]
     for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
@@ -127,20 +185,20 @@ def update(obj: Model, names: Sequence[str]) -> None:
     model = type(obj)
     fields = [model._meta.get_field(name) for name in names]
     params = [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields]
-    with connection.cursor() as cursor:
+    with prepared() as cursor:
         cursor.execute(_update_sql(model, tuple(names), connection.vendor), [*params, obj.pk])
         if cursor.rowcount != 1:
             raise model.DoesNotExist(f"{model.__name__} {obj.pk} was not updated")
 
 
-def _insert_fields(model: type[Model]) -> list:
-    return [f for f in model._meta.concrete_fields if f is not model._meta.auto_field]
+def _insert_fields(model: type[Model], keep_pk: bool) -> list:
+    return [f for f in model._meta.concrete_fields if keep_pk or f is not model._meta.auto_field]
 
 
 @lru_cache(maxsize=256)
-def _insert_sql(model: type[Model], rows: int, vendor: str) -> str:
+def _insert_sql(model: type[Model], rows: int, vendor: str, keep_pk: bool) -> str:
     quote = connection.ops.quote_name
-    fields = _insert_fields(model)
+    fields = _insert_fields(model, keep_pk)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     return (
         f"INSERT INTO {table(model)} ({', '.join(quote(f.column) for f in fields)})"  # noqa: S608 (names from _meta, values as parameters)

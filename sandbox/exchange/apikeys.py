@@ -13,13 +13,13 @@ import secrets
 import string
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campus.crypto import Undecryptable, decrypt_text, encrypt_text
 from campus.errors import ServiceError
-from campus.sqlrows import Columns, attach, column, table
+from campus.sqlrows import Columns, attach, column, prepared, table
 from courses.api import Enrollment, Offering, is_enrolled
 from sandbox.exchange.models import ApiKey
 from sandbox.wallet.api import open_wallet
@@ -67,7 +67,7 @@ def usable_key(key: str) -> ApiKey | None:
     """The key, with its offering, if it may act now: not revoked, its owner active and still
     enrolled in the offering. One query, written as SQL (every API call makes it: see
     campus/sqlrows.py); None otherwise."""
-    with connection.cursor() as cursor:
+    with prepared() as cursor:
         cursor.execute(_usable_key_sql(), [key])
         row = cursor.fetchone()
     if row is None:

@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from campus.sqlrows import Columns, attach, column, table
+from campus.sqlrows import Columns, attach, column, prepared, table
 from sandbox.exchange.errors import InvalidSymbol
 from sandbox.exchange.models import OPEN_STATUSES, Market, Order, Trade
 from sandbox.wallet.api import Account, Asset
@@ -44,7 +44,7 @@ def market_row(where: str, params: list, *, for_update: bool = False) -> Market 
     )
     if for_update and connection.features.has_select_for_update:
         sql += " FOR UPDATE OF m" if connection.features.has_select_for_update_of else " FOR UPDATE"
-    with connection.cursor() as cursor:
+    with prepared() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:

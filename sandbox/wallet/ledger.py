@@ -54,17 +54,26 @@ class _PendingJournal:
 @dataclass
 class LedgerBatch:
     """Journals to write together. `add` checks each journal balances; `commit` writes them all
-    and leaves in `balances` each changed account's (available, locked) as the database has it."""
+    and leaves in `balances` each changed account's (available, locked) as the database has it.
+
+    With `follow`, `add` also moves each leg's amount on its `Account` object in memory, so that
+    a caller deciding many things in one transaction (orders placed together) checks each
+    against balances that include what it decided before; the database still has the last word
+    at `commit` (a balance that would go negative there raises InsufficientBalance)."""
 
     offering_id: int
     journals: list[_PendingJournal] = field(default_factory=list)
     balances: dict[int, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    follow: bool = False
 
     def add(self, kind: str, legs: list[Leg], *, reference: str = "", memo: str = "") -> None:
         legs = [leg for leg in legs if leg.amount != 0]
         _check_balanced(legs)
         if legs:
             self.journals.append(_PendingJournal(kind, str(reference), memo, legs))
+        if self.follow:
+            for leg in legs:  # the bucket names are the Account fields (available, locked)
+                setattr(leg.account, leg.bucket, getattr(leg.account, leg.bucket) + leg.amount)
 
     def hold(self, account: Account, amount: Decimal, *, reference: str = "") -> None:
         """Move `amount` from available to locked (funds promised to an open order)."""
@@ -157,7 +166,7 @@ def _add_many_in_database(changes: dict[int, dict[str, Decimal]]) -> dict:
     pks = list(changes)
     rows = [(pk, d.get("available", ZERO), d.get("locked", ZERO)) for pk, d in changes.items()]
     values = ", ".join(["(%s, %s::numeric, %s::numeric)"] * len(rows))
-    with connection.cursor() as cursor:
+    with sqlrows.prepared() as cursor:
         cursor.execute(
             f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",  # noqa: S608
             [pks],
@@ -173,7 +182,7 @@ def _add_many_in_database(changes: dict[int, dict[str, Decimal]]) -> dict:
 
 def _add_one_in_database(account_pk: int, deltas: dict[str, Decimal]) -> dict:
     """One account: one UPDATE, which takes the row's lock itself (no lock order to keep)."""
-    with connection.cursor() as cursor:
+    with sqlrows.prepared() as cursor:
         cursor.execute(
             f"UPDATE {Account._meta.db_table} SET available = available + %s::numeric, "  # noqa: S608
             "locked = locked + %s::numeric WHERE id = %s RETURNING available, locked",

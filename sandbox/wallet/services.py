@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from campus.errors import ServiceError
-from campus.sqlrows import Columns, attach, column, table
+from campus.sqlrows import Columns, attach, column, prepared, table
 from sandbox.wallet.ledger import AVAILABLE, LedgerBatch, Leg
 from sandbox.wallet.models import Account, Asset, Journal, StartingGrant, Wallet
 
@@ -60,7 +60,7 @@ def accounts_for_trading(
         f" AND (a.{column(Account, 'owner')} IN ({owners}){kind})"
     )
     params = [offering_id, *asset_codes, *owner_ids, *([Account.Kind.FEES] if fees else [])]
-    with connection.cursor() as cursor:
+    with prepared() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     found = []

@@ -157,3 +157,59 @@ def test_accounts_for_trading_with_fees_equal_the_orm_filter(exchange):
     assert sorted(map(as_dict, sql), key=lambda a: a["id"]) == sorted(
         map(as_dict, orm), key=lambda a: a["id"]
     )
+
+
+def test_insert_can_keep_the_primary_keys_the_objects_have(exchange):
+    order = Order(
+        market=exchange.btc,
+        owner=exchange.alice,
+        client_order_id="kept",
+        side="BUY",
+        type="LIMIT",
+        price=Decimal("90000000"),
+        orig_qty=Decimal("0.001"),
+    )
+    order.pk = (Order.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1000
+
+    sqlrows.insert([order], keep_pk=True)
+
+    assert Order.objects.get(pk=order.pk).client_order_id == "kept"
+    assert order._state.adding is False
+
+
+def test_the_changed_orders_read_in_sql_equal_the_orm_read(exchange):
+    from sandbox.exchange.engines import changed_orders
+
+    for price in ("89000000", "88000000", "87000000"):
+        place_order(
+            owner_id=exchange.alice.pk, market=exchange.btc, request=limit("BUY", "0.001", price)
+        )
+    since = Order.objects.order_by("book_version").values_list("book_version", flat=True)[1]
+    orm = Order.objects.filter(market=exchange.btc, book_version__gt=since).order_by("pk")[:5]
+
+    sql = changed_orders(exchange.btc.pk, since=since, limit=5)
+
+    assert [as_dict(o) for o in sql] == [as_dict(o) for o in orm]
+    assert len(sql) == 1
+    assert len(changed_orders(exchange.btc.pk, since=0, limit=2)) == 2
+
+
+def test_a_prepared_statement_is_planned_once_and_logged_with_its_values(exchange, on_postgres):
+    from django.test.utils import CaptureQueriesContext
+
+    sql = "SELECT symbol FROM exchange_market WHERE id = %s AND symbol = %s"
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            with sqlrows.prepared() as cursor:
+                cursor.execute(sql, [exchange.btc.pk, "BTCKRW"])
+                assert cursor.fetchone() == ("BTCKRW",)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans + custom_plans FROM pg_prepared_statements WHERE statement = %s",
+            [sql.replace("%s", "$1", 1).replace("%s", "$2", 1)],
+        )
+        assert cursor.fetchone() == (3,)  # prepared once, run three times
+    assert queries[0]["sql"] == (
+        f"SELECT symbol FROM exchange_market WHERE id = {exchange.btc.pk} AND symbol = 'BTCKRW'"
+    )
