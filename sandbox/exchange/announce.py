@@ -10,6 +10,7 @@ from the ledger's own UPDATE ... RETURNING.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from decimal import Decimal
 
 from sandbox.exchange.engine import MatchingEngine
@@ -43,7 +44,7 @@ def announce(
     engine: MatchingEngine,
     units: MarketUnits,
     *,
-    placed: Order | None = None,
+    placed: Collection[int] = (),
     into: list | None = None,
 ) -> None:
     """Queue the change's messages to go out on commit; or, given `into`, add them to it (a
@@ -64,7 +65,7 @@ def announce(
         trades_of.setdefault(trade.seller_order_id, []).append(trade)
     for order in settlement.orders.values():
         group = user_group(offering_id=offering, owner_id=order.owner_id)
-        reports = _execution_reports(market, order, trades_of.get(order.pk, []), placed)
+        reports = _execution_reports(market, order, trades_of.get(order.pk, []), order.pk in placed)
         messages += [(group, report) for report in reports]
     for owner, position in _positions(settlement, batch).items():
         messages.append((user_group(offering_id=offering, owner_id=owner), position))
@@ -87,10 +88,10 @@ def _touched_levels(settlement, engine, units) -> tuple[list, list]:
     return bids, asks
 
 
-def _execution_reports(market, order: Order, its_trades: list[Trade], placed: Order | None) -> list:
+def _execution_reports(market, order: Order, its_trades: list[Trade], placed: bool) -> list:
     """Binance sends one report when an order is placed, one per trade of it, and one when it
     ends otherwise (cancelled or expired)."""
-    reports = [_report(market, order, "NEW", None)] if order is placed else []
+    reports = [_report(market, order, "NEW", None)] if placed else []
     reports += [_report(market, order, "TRADE", trade) for trade in its_trades]
     if order.status in ENDED_OTHERWISE:
         reports.append(_report(market, order, ENDED_OTHERWISE[order.status], None))

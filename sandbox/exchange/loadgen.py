@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -26,6 +27,7 @@ class RandomFlow:
     reference: Decimal
     seed: int = 0
     outcomes: Counter = field(default_factory=Counter)
+    place: Callable[..., Order] = place_order  # or the order desk's (desk.place_order)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -37,7 +39,7 @@ class RandomFlow:
             if roll < 0.25:
                 outcome = self._cancel_one(owner_id)
             else:
-                outcome = place_order(
+                outcome = self.place(
                     owner_id=owner_id, market=self.market, request=self._request(roll)
                 ).status
         except ExchangeError as error:

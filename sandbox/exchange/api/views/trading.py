@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 
-from sandbox.exchange import selectors, services
+from sandbox.exchange import desk, selectors, services
 from sandbox.exchange.api import ratelimit, render
 from sandbox.exchange.api.endpoint import Call, Security, endpoint
 from sandbox.exchange.api.errors import EitherParameter, NotSupported
@@ -44,7 +44,7 @@ def new_order(call: Call) -> dict:
     request = order_request(call.params)
     response_type = call.params.choice("newOrderRespType", RESPONSE_TYPES)
     call.headers["X-MBX-ORDER-COUNT-10S"] = str(ratelimit.count_order(call.identity, call.now))
-    order = services.place_order(owner_id=call.owner_id, market=market, request=request)
+    order = desk.place_order(owner_id=call.owner_id, market=market, request=request)
     if response_type is None:  # Binance: FULL for MARKET and LIMIT, ACK for the rest
         response_type = "FULL" if order.type in (Order.Type.MARKET, Order.Type.LIMIT) else "ACK"
     if response_type == "ACK":

@@ -1,0 +1,310 @@
+"""Orders of many owners placed together in one transaction (`services.place_batch`, the order
+desk's group commit): each outcome is exactly what `place_order` would have given that order in
+its turn, a refused order changes nothing, and the ledger and the engine stay right."""
+
+import random
+from decimal import Decimal as D
+
+import pytest
+
+from sandbox.exchange.engines import _book, rebuild_engine
+from sandbox.exchange.errors import ExchangeError
+from sandbox.exchange.filters import OrderRequest
+from sandbox.exchange.markets import list_default_markets
+from sandbox.exchange.models import Order, Trade
+from sandbox.exchange.services import place_batch, place_order
+from sandbox.wallet.checks import find_ledger_breaks
+from sandbox.wallet.models import Account
+from sandbox.wallet.services import issue, open_wallet
+from tests.factories import OfferingFactory, UserFactory
+from tests.sandbox.trades import limit
+
+pytestmark = pytest.mark.django_db
+REFERENCE = D("100000000")  # BTCKRW: tick 1000 KRW, lot 0.00001 BTC
+FUNDS = {"KRW": D("60000000"), "BTC": D("0.6")}
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def make_twins(funds: dict) -> tuple[list[int], object, object]:
+    """Two offerings, each with its BTCKRW market, and the same four traders funded alike in
+    both (the starting grant, plus `funds`): one market is fed in batches, the other one order
+    at a time."""
+    users = [UserFactory() for _ in range(4)]
+    markets = []
+    for _ in range(2):
+        offering = OfferingFactory()
+        for user in users:
+            open_wallet(offering_id=offering.pk, owner_id=user.pk)
+            if funds:
+                issue(offering_id=offering.pk, owner_id=user.pk, amounts=funds, memo="test")
+        markets.append(
+            next(m for m in list_default_markets(offering_id=offering.pk) if m.symbol == "BTCKRW")
+        )
+    return [u.pk for u in users], markets[0], markets[1]
+
+
+@pytest.fixture
+def twins(assets):
+    return make_twins(FUNDS)
+
+
+@pytest.fixture
+def short_twins(assets):
+    """Traders with only the starting grant (10M KRW, 0.05 BTC): the flow's orders often need
+    more than is left, so each order's check must see what the batch's earlier ones locked."""
+    return make_twins({})
+
+
+def random_entries(owners: list[int], count: int, seed: int) -> list[tuple[int, OrderRequest]]:
+    """A flow with every kind of order and refusal: limit GTC/IOC/FOK around the reference,
+    post-only, market by quantity and by quote amount, stops, self-trade prevention modes,
+    reused client order ids, orders too big for the balance and prices off the tick."""
+    rng = random.Random(seed)
+    used: dict[int, list[str]] = {owner: [] for owner in owners}
+    entries = []
+    for n in range(count):
+        owner = rng.choice(owners)
+        side = rng.choice(("BUY", "SELL"))
+        lots = rng.randint(1, 60) * 100
+        quantity = D("0.00001") * lots
+        price = (REFERENCE * (1 + D(rng.randint(-20, 20)) / 1000) / 1000).to_integral() * 1000
+        roll = rng.random()
+        extra = {
+            "self_trade_prevention_mode": rng.choice(
+                ("EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH", "NONE")
+            )
+        }
+        if rng.random() < 0.2:
+            reuse = used[owner] and rng.random() < 0.4
+            extra["client_order_id"] = rng.choice(used[owner]) if reuse else f"c{n}"
+            used[owner].append(extra["client_order_id"])
+        if roll < 0.40:
+            tif = rng.choice(("GTC", "GTC", "IOC", "FOK"))
+            request = limit(side, f"{quantity}", f"{price}", tif=tif, **extra)
+        elif roll < 0.50:
+            request = OrderRequest(side=side, type="LIMIT_MAKER", quantity=quantity, price=price)
+        elif roll < 0.62:
+            request = OrderRequest(side=side, type="MARKET", quantity=quantity, **extra)
+        elif roll < 0.70:
+            quote = (REFERENCE * quantity).quantize(D("1"))
+            request = OrderRequest(side=side, type="MARKET", quote_order_qty=quote, **extra)
+        elif roll < 0.82:
+            kind = rng.choice(("STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"))
+            falls = (kind == "STOP_LOSS_LIMIT") == (side == "SELL")
+            stop = REFERENCE * (D("0.995") if falls else D("1.005"))
+            request = OrderRequest(
+                side=side,
+                type=kind,
+                quantity=quantity,
+                price=stop,
+                stop_price=stop,
+                time_in_force="GTC",
+            )
+        elif roll < 0.90:
+            request = limit(side, "5", f"{price}", **extra)  # far beyond anyone's balance
+        elif roll < 0.95:
+            request = limit(side, f"{quantity}", f"{price + 1}", **extra)  # off the tick
+        else:
+            request = limit(side, f"{quantity}", f"{price}", **extra)
+        entries.append((owner, request))
+    return entries
+
+
+def outcome(result) -> tuple:
+    if isinstance(result, ExchangeError):
+        return ("refused", type(result).__name__, result.code)
+    order = Order.objects.get(pk=result.pk)
+    return (
+        order.status,
+        order.executed_qty,
+        order.cummulative_quote_qty,
+        order.held,
+        order.stop_triggered,
+    )
+
+
+def trades_of(market, position: dict[int, int]) -> list[tuple]:
+    return [
+        (
+            t.price,
+            t.qty,
+            position[t.buyer_order_id],
+            position[t.seller_order_id],
+            t.buyer_fee,
+            t.seller_fee,
+        )
+        for t in Trade.objects.filter(market=market).order_by("pk")
+    ]
+
+
+def balances(market) -> dict:
+    return {
+        (a.owner_id, a.asset_id): (a.available, a.locked)
+        for a in Account.objects.filter(offering_id=market.offering_id, owner__isnull=False)
+    }
+
+
+def assert_engine_matches_database(market) -> None:
+    market.refresh_from_db()
+    engine = _book(market.pk).engine
+    if engine is not None:
+        assert engine.depth(limit=1000) == rebuild_engine(market).depth(limit=1000)
+        assert engine.open_orders() == rebuild_engine(market).open_orders()
+
+
+@pytest.mark.parametrize("funded", ["twins", "short_twins"])
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
+def test_a_batch_gives_each_order_what_placing_it_alone_would_have(
+    funded, request, committed, seed
+):
+    owners, batched, alone = request.getfixturevalue(funded)
+    entries = random_entries(owners, 160, seed)
+    rng = random.Random(seed)
+
+    batch_results, start = [], 0
+    while start < len(entries):
+        size = rng.randint(1, 14)
+        with committed():
+            batch_results += place_batch(market=batched, entries=entries[start : start + size])
+        start += size
+    alone_results = []
+    for owner, request in entries:
+        try:
+            with committed():
+                alone_results.append(place_order(owner_id=owner, market=alone, request=request))
+        except ExchangeError as refused:
+            alone_results.append(refused)
+
+    assert [outcome(r) for r in batch_results] == [outcome(r) for r in alone_results]
+    kinds = {o[0] for o in map(outcome, batch_results)}
+    assert {"refused", "FILLED"} <= kinds  # the flow did refuse and fill
+    position = {
+        **{r.pk: n for n, r in enumerate(batch_results) if isinstance(r, Order)},
+        **{r.pk: n for n, r in enumerate(alone_results) if isinstance(r, Order)},
+    }
+    assert trades_of(batched, position) == trades_of(alone, position)
+    assert len(trades_of(batched, position)) > 10
+    assert balances(batched) == balances(alone)
+    assert find_ledger_breaks() == []
+    assert_engine_matches_database(batched)
+
+
+def test_an_owner_s_later_order_in_a_batch_sees_what_the_earlier_ones_did(twins, committed):
+    owners, market, _ = twins
+    seller, buyer = owners[0], owners[1]
+    krw = FUNDS["KRW"] + D("10000000")  # and the starting grant
+    with committed():
+        results = place_batch(
+            market=market,
+            entries=[
+                # the buyer locks 50M of their 70M KRW ...
+                (buyer, limit("BUY", "0.5", "100000000")),
+                # ... so a second buy of theirs, for 27M, cannot be paid for
+                (buyer, limit("BUY", "0.3", "90000000")),
+                # the seller fills the first buy, and pays for a 90M buy with what it brought
+                (seller, limit("SELL", "0.5", "100000000")),
+                (seller, limit("BUY", "0.9", "100000000")),
+            ],
+        )
+    assert [outcome(r)[0] for r in results] == ["FILLED", "refused", "FILLED", "NEW"]
+    assert results[1].code == "insufficient_balance"
+    seller_krw = Account.objects.get(
+        offering_id=market.offering_id, owner_id=seller, asset_id="KRW"
+    )
+    fee = (D("50000000") * market.taker_fee).quantize(market.quote.quantum, rounding="ROUND_DOWN")
+    assert seller_krw.locked == D("90000000")
+    assert seller_krw.available == krw + D("50000000") - fee - D("90000000")
+    assert find_ledger_breaks() == []
+    assert_engine_matches_database(market)
+
+
+def test_a_client_order_id_is_taken_once_across_a_batch_and_the_database(twins, committed):
+    owners, market, _ = twins
+    with committed():
+        place_order(
+            owner_id=owners[0],
+            market=market,
+            request=limit("BUY", "0.001", "90000000", client_order_id="mine"),
+        )
+    with committed():
+        results = place_batch(
+            market=market,
+            entries=[
+                (owners[0], limit("BUY", "0.001", "90000000", client_order_id="mine")),
+                (owners[1], limit("BUY", "0.001", "90000000", client_order_id="mine")),
+                (owners[1], limit("BUY", "0.001", "90000000", client_order_id="mine")),
+            ],
+        )
+    assert [outcome(r)[0] for r in results] == ["refused", "NEW", "refused"]
+    assert results[0].code == results[2].code == "duplicate_order"
+    assert Order.objects.filter(market=market, client_order_id="mine").count() == 2
+
+
+def test_a_batch_in_a_halted_market_places_nothing(twins, committed):
+    owners, market, _ = twins
+    market.status = market.Status.HALT
+    market.save(update_fields=["status"])
+    with committed():
+        results = place_batch(
+            market=market, entries=[(o, limit("BUY", "0.001", "90000000")) for o in owners]
+        )
+    assert {outcome(r)[2] for r in results} == {"market_closed"}
+    assert not Order.objects.filter(market=market).exists()
+
+
+def test_a_batch_that_fails_as_a_whole_leaves_nothing_and_a_fresh_engine(
+    twins, committed, monkeypatch
+):
+    owners, market, _ = twins
+    with committed():
+        place_order(owner_id=owners[0], market=market, request=limit("SELL", "0.01", "100000000"))
+    before = (Order.objects.count(), Trade.objects.count(), balances(market))
+
+    from sandbox.exchange import services
+
+    def broken(batch):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(services, "_commit_ledger", broken)
+    with pytest.raises(RuntimeError):
+        place_batch(
+            market=market,
+            entries=[
+                (owners[1], limit("BUY", "0.01", "100000000")),
+                (owners[2], limit("BUY", "0.001", "90000000")),
+            ],
+        )
+    assert (Order.objects.count(), Trade.objects.count(), balances(market)) == before
+    assert _book(market.pk).engine is None  # it saw orders that were rolled back
+    monkeypatch.undo()
+    with committed():
+        [taken] = place_batch(
+            market=market, entries=[(owners[1], limit("BUY", "0.01", "100000000"))]
+        )
+    assert Order.objects.get(pk=taken.pk).status == "FILLED"
+    assert find_ledger_breaks() == []
+
+
+def test_each_placed_order_lists_its_own_fills(twins, committed):
+    owners, market, _ = twins
+    with committed():
+        place_order(owner_id=owners[0], market=market, request=limit("SELL", "0.01", "100000000"))
+        place_order(owner_id=owners[0], market=market, request=limit("SELL", "0.01", "101000000"))
+    with committed():
+        first, second = place_batch(
+            market=market,
+            entries=[
+                (owners[1], limit("BUY", "0.015", "101000000")),
+                (owners[2], limit("BUY", "0.005", "101000000")),
+            ],
+        )
+    assert [(t.price, t.qty) for t in first.new_fills] == [
+        (D("100000000"), D("0.01")),
+        (D("101000000"), D("0.005")),
+    ]
+    assert [(t.price, t.qty) for t in second.new_fills] == [(D("101000000"), D("0.005"))]
+    assert all(t.pk for t in first.new_fills + second.new_fills)
