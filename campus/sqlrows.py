@@ -64,9 +64,10 @@ def _preparing(base: type) -> type:
         """Prepares every statement (Django turns psycopg's automatic preparing off)."""
 
         def execute(self, query, params=None, *, prepare=None, binary=None):
-            result = super().execute(query, params, prepare=prepare is not False, binary=binary)
-            self._query = _LastQuery(self.connection, query, params)
-            return result
+            try:
+                return super().execute(query, params, prepare=prepare is not False, binary=binary)
+            finally:  # psycopg's prepared path leaves it unset, failed or not
+                self._query = _LastQuery(self.connection, query, params)
 
     return PreparingCursor
 
@@ -164,13 +165,17 @@ def insert(objs: Sequence[Model], *, keep_pk: bool = False) -> None:
 def _insert_batch(model: type[Model], fields: list, objs: Sequence[Model], keep_pk: bool) -> None:
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="insert")
-    params = [
-        field.get_db_prep_save(field.pre_save(obj, add=True), connection)
+    rows = [
+        [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in fields]
         for obj in objs
-        for field in fields
     ]
     with prepared() as cursor:
-        cursor.execute(_insert_sql(model, len(objs), connection.vendor, keep_pk), params)
+        if connection.vendor == "postgresql":  # one fixed statement for any number of rows
+            columns = [list(column) for column in zip(*rows, strict=True)]
+            cursor.execute(_unnest_insert_sql(model, keep_pk), columns)
+        else:
+            sql = _insert_sql(model, len(objs), connection.vendor, keep_pk)
+            cursor.execute(sql, [value for row in rows for value in row])
         ids = [row[0] for row in cursor.fetchall()]
     for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
@@ -193,6 +198,20 @@ def update(obj: Model, names: Sequence[str]) -> None:
 
 def _insert_fields(model: type[Model], keep_pk: bool) -> list:
     return [f for f in model._meta.concrete_fields if keep_pk or f is not model._meta.auto_field]
+
+
+@lru_cache(maxsize=64)
+def _unnest_insert_sql(model: type[Model], keep_pk: bool) -> str:
+    """PostgreSQL: the rows as one array per column, `INSERT ... SELECT * FROM unnest(...)` (as
+    Django's own bulk_create does there), so that the statement is the same for any number of
+    rows and is prepared once, not once per number of rows. Rows come back in their order."""
+    quote = connection.ops.quote_name
+    fields = _insert_fields(model, keep_pk)
+    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+    return (
+        f"INSERT INTO {table(model)} ({', '.join(quote(f.column) for f in fields)})"  # noqa: S608 (names from _meta, values as parameters)
+        f" SELECT * FROM unnest({arrays}) RETURNING {quote(model._meta.pk.column)}"
+    )
 
 
 @lru_cache(maxsize=256)

@@ -10,9 +10,11 @@ to the first order that arrived meanwhile, and answers its own client. With one 
 a batch is that one order, so nothing waits that would not have waited for the lock anyway.
 
 Each order keeps its own outcome (placed, or refused with nothing changed), exactly as if it
-had been placed alone. If a batch fails as a whole (another market's order spent the same
-balance a moment earlier, say, so the database refused the lot), each of its orders is placed
-again on its own by its own thread, with `services.place_order`.
+had been placed alone. If a batch fails as a whole and was rolled back (another market's order
+spent the same balance a moment earlier, say, so the database refused the lot), each of its
+orders is placed again on its own by its own thread, with `services.place_order`. If it failed
+once it may have committed (the COMMIT itself failed), its callers get the error, as a caller
+placing alone would: an order is never placed twice.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ class _Ticket:
     woken: threading.Event = field(default_factory=threading.Event)
     leads: bool = False  # this ticket's thread places the queue
     settled: bool = False
-    outcome: Order | ExchangeError | None = None  # None once settled: place it alone
+    outcome: Order | ExchangeError | _Failed | None = None  # None once settled: place it alone
 
 
 @dataclass
@@ -71,38 +73,56 @@ def place_order(*, owner_id: int, market: Market, request: OrderRequest) -> Orde
         _lead(queue, market, ticket)
     if ticket.outcome is None:
         return services.place_order(owner_id=owner_id, market=market, request=request)
+    if isinstance(ticket.outcome, _Failed):
+        raise ticket.outcome.error
     if isinstance(ticket.outcome, ExchangeError):
         raise ticket.outcome
     return ticket.outcome
 
 
 def _lead(queue: _Queue, market: Market, mine: _Ticket) -> None:
-    while not mine.settled:
-        with queue.lock:
-            batch = [queue.waiting.popleft() for _ in range(min(MAX_BATCH, len(queue.waiting)))]
-        _place(market, batch, mine)
-    with queue.lock:  # hand the desk on, or leave it free
-        if queue.waiting:
-            queue.waiting[0].leads = True
-            queue.waiting[0].woken.set()
-        else:
-            queue.led = False
+    try:
+        while not mine.settled:
+            with queue.lock:
+                batch = [queue.waiting.popleft() for _ in range(min(MAX_BATCH, len(queue.waiting)))]
+            _place(market, batch, mine)
+    finally:
+        with queue.lock:  # hand the desk on, or leave it free
+            if queue.waiting:
+                queue.waiting[0].leads = True
+                queue.waiting[0].woken.set()
+            else:
+                queue.led = False
 
 
 def _place(market: Market, batch: list[_Ticket], mine: _Ticket) -> None:
+    outcomes: list = [None] * len(batch)  # None: place it alone
     try:
         outcomes = services.place_batch(
             market=market, entries=[(ticket.owner_id, ticket.request) for ticket in batch]
         )
-    except Exception:
+    except services.BatchRolledBack:
         logger.info(
-            "a batch of %d orders failed; placing them one by one", len(batch), exc_info=True
+            "a batch of %d orders was rolled back; placing them one by one",
+            len(batch),
+            exc_info=True,
         )
-        outcomes = [None] * len(batch)
-    for ticket, outcome in zip(batch, outcomes, strict=True):
-        ticket.outcome, ticket.settled = outcome, True
-        if ticket is not mine:
-            ticket.woken.set()
+    except BaseException as error:  # perhaps committed: never place these orders again
+        outcomes = [_Failed(error)] * len(batch)
+        if not isinstance(error, Exception):
+            raise
+    finally:
+        for ticket, outcome in zip(batch, outcomes, strict=True):
+            ticket.outcome, ticket.settled = outcome, True
+            if ticket is not mine:
+                ticket.woken.set()
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """The batch failed after its transaction may have committed: its callers get the error."""
+
+    error: BaseException
 
 
 def _queue(market_id: int) -> _Queue:

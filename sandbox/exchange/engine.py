@@ -182,6 +182,11 @@ class MatchingEngine:
             self._reopen(open_order)
         self._last_order_id = max(self._last_order_id, order_id)
 
+    def take_state_of(self, other: MatchingEngine) -> None:
+        """Become `other` (a copy of this engine taken earlier): undo what came after it."""
+        for name in self.__slots__:
+            setattr(self, name, getattr(other, name))
+
     def set_last_price(self, price: int | None) -> None:
         """The last trade price, as another writer's trades left it (stops compare with it)."""
         self._last_price = price

@@ -46,6 +46,10 @@ class RandomFlow:
             outcome = error.code
         self.outcomes[outcome] += 1
 
+    def order(self) -> tuple[int, OrderRequest]:
+        """A random order to place, as `step` would place one: (owner id, request)."""
+        return self.rng.choice(self.owner_ids), self._request(0.25 + 0.75 * self.rng.random())
+
     def _request(self, roll: float) -> OrderRequest:
         side = self.rng.choice(("BUY", "SELL"))
         quantity = self.market.lot_size * self.rng.randint(100, 3000)

@@ -8,10 +8,11 @@ postings, all committed together or not at all.
 from __future__ import annotations
 
 import copy
+import logging
 import secrets
 from collections.abc import Sequence
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from campus import sqlrows
 from sandbox.exchange.announce import announce
@@ -35,7 +36,6 @@ from sandbox.exchange.filters import OrderRequest, check_filters, check_shape
 from sandbox.exchange.models import OPEN_STATUSES, Market, Order
 from sandbox.exchange.selectors import market_row
 from sandbox.exchange.settlement import Settlement, held_asset
-from sandbox.exchange.streams import publish_on_commit
 from sandbox.exchange.units import MarketUnits
 from sandbox.wallet.api import (
     InsufficientBalance,
@@ -45,6 +45,7 @@ from sandbox.wallet.api import (
 )
 
 REJECTION_CODES = {MAKER_WOULD_TAKE: "would_take", STOP_WOULD_TRIGGER: "would_trigger"}
+logger = logging.getLogger(__name__)
 
 
 def place_order(*, owner_id: int, market: Market, request: OrderRequest) -> Order:
@@ -66,33 +67,24 @@ def place_order(*, owner_id: int, market: Market, request: OrderRequest) -> Orde
 def place_orders(
     *, owner_id: int, market: Market, requests: list[OrderRequest]
 ) -> list[Order | ExchangeError]:
-    """Place several orders for one owner in one market, in order, in one transaction: what
-    `place_order` does for each, with the market locked and committed once (a bot's quotes for
-    a tick). Each order is all or nothing on its own: a refused one is returned as its
-    `ExchangeError` in its place, the others stand."""
+    """Place several orders for one owner in one market, in order, in one transaction (a bot's
+    quotes for a tick): `place_batch` with one owner. Each order is all or nothing on its own:
+    a refused one is returned as its `ExchangeError` in its place, the others stand. Should the
+    lot be rolled back as a whole, each is placed on its own."""
+    try:
+        return place_batch(market=market, entries=[(owner_id, r) for r in requests])
+    except BatchRolledBack:  # e.g. a balance spent by another market's order a moment earlier
+        logger.info(
+            "a batch of %d orders was rolled back; placing them one by one",
+            len(requests),
+            exc_info=True,
+        )
     results: list[Order | ExchangeError] = []
-    announced: list[tuple[str, dict]] = []  # one hop to the channel layer for the lot
-    with market_writer(market.pk) as book:
+    for request in requests:
         try:
-            with transaction.atomic(durable=True):
-                locked = lock_market(market.pk)
-                taken = _taken_client_ids(locked, owner_id, requests)
-                for request in requests:
-                    if locked.status != Market.Status.TRADING:
-                        results.append(MarketClosed(locked.symbol))
-                        continue
-                    try:
-                        order = _place_one_of_many(
-                            book, locked, owner_id, request, announced, taken
-                        )
-                        results.append(order)
-                    except ExchangeError as refused:
-                        results.append(refused)
-                        locked = _after_refusal(book, locked)
-                publish_on_commit(announced)
-        except BaseException:
-            book.engine = None  # it may hold orders of a transaction that did not commit
-            raise
+            results.append(place_order(owner_id=owner_id, market=market, request=request))
+        except ExchangeError as refused:
+            results.append(refused)
     return results
 
 
@@ -108,20 +100,38 @@ def place_batch(
     Every refusal is found before anything is written, so no order needs a savepoint: the order
     ids are taken from the table's sequence up front, each owner's balances are followed in
     memory from order to order (`LedgerBatch.follow`), and the engine refuses an order without
-    changing its book. Anything else that goes wrong rolls the whole lot back and raises; the
-    caller may then place the orders one by one."""
+    changing its book. Anything else that goes wrong rolls the whole lot back and raises
+    `BatchRolledBack`, after which the caller may place the orders one by one; an error once
+    the transaction may have committed (its COMMIT failed) is raised as it is."""
     outcomes: list[Order | ExchangeError] = []
+    decided = False  # the transaction's body ran to its end: from here on it may have committed
     with market_writer(market.pk) as book:
         try:
             with transaction.atomic(durable=True):
                 locked = lock_market(market.pk)
                 if locked.status != Market.Status.TRADING:
-                    return [MarketClosed(locked.symbol) for _ in entries]
+                    return [_closed(locked, request) for _, request in entries]
                 outcomes = _place_batch_locked(book, locked, entries)
-        except BaseException:
+                decided = True
+        except BaseException as error:
             book.engine = None  # it may hold orders of a transaction that did not commit
-            raise
+            if not decided or isinstance(error, IntegrityError):  # surely rolled back
+                raise BatchRolledBack() from error
+            raise  # COMMIT failed (committed or not, nobody knows) or a commit hook did
     return outcomes
+
+
+class BatchRolledBack(Exception):
+    """A batch failed and its transaction was rolled back: none of its orders was placed."""
+
+
+def _closed(market: Market, request: OrderRequest) -> ExchangeError:
+    """What `place_order` answers in a halted market: a malformed order's own error first."""
+    try:
+        check_filters(market, check_shape(request))
+    except ExchangeError as refused:
+        return refused
+    return MarketClosed(market.symbol)
 
 
 def _place_batch_locked(book, locked: Market, entries) -> list[Order | ExchangeError]:
@@ -137,17 +147,12 @@ def _place_batch_locked(book, locked: Market, entries) -> list[Order | ExchangeE
     outcomes: list[Order | ExchangeError] = []
     placed: list[Order] = []
     for (owner_id, request), order_id in zip(entries, order_ids, strict=True):
-        # Selling for a quote amount is the one order whose need is known only after matching:
-        # keep the book as it was, to put back if the sale turns out to need more than is there.
-        kept = copy.deepcopy(engine) if _sells_for_quote(request) else None
         accounts = {code: settlement.accounts[(owner_id, code)] for code in assets}
         try:
             order, result = _admit(
                 locked, units, engine, accounts, owner_id, request, order_id, taken
             )
-        except ExchangeError as refused:  # nothing of it was written
-            if kept is not None:
-                engine = book.engine = kept
+        except ExchangeError as refused:  # nothing of it was written, the engine is as it was
             outcomes.append(refused)
             continue
         taken.add((owner_id, order.client_order_id))
@@ -184,13 +189,20 @@ def _admit(locked, units, engine, accounts, owner_id, request, order_id, taken):
     order = _new_order(locked, owner_id, client_id, request)
     order.pk, order.book_version = order_id, locked.book_version
     budget = _plan_hold(order, request, locked, units, accounts, engine)
+    # Selling for a quote amount is the one order whose need is known only after matching:
+    # keep the book as it was, to put back if the sale turns out to need more than is there.
+    kept = copy.deepcopy(engine) if _sells_for_quote(request) else None
     result = engine.submit(_engine_order(order, request, units, budget))
     if result.status == OrderStatus.REJECTED:  # the engine changed nothing
         raise OrderRejected(
             result.reject_reason, code=REJECTION_CODES.get(result.reject_reason, "rejected")
         )
-    if _sells_for_quote(request) and result.executed_quantity:  # the caller restores the book
-        _check_market_sale(units.quantity(result.executed_quantity), accounts[locked.base_id])
+    if kept is not None and result.executed_quantity:
+        try:
+            _check_market_sale(units.quantity(result.executed_quantity), accounts[locked.base_id])
+        except ExchangeError:
+            engine.take_state_of(kept)
+            raise
     return order, result
 
 
@@ -259,42 +271,10 @@ def _new_order_ids(count: int) -> list[int]:
         return list(range(last + 1, last + 1 + count))
 
 
-def _place_one_of_many(
-    book, locked: Market, owner_id: int, request: OrderRequest, announced: list, taken: set
-) -> Order:
-    request = check_shape(request)
-    check_filters(locked, request)
-    messages: list[tuple[str, dict]] = []
-    with transaction.atomic():
-        order = _place_locked(book, locked, owner_id, request, announced=messages, taken=taken)
-    announced += messages  # only once its savepoint is kept
-    taken.add(order.client_order_id)
-    book.version = locked.book_version  # in step with this transaction (see `mark_changed`)
-    return order
-
-
-def _after_refusal(book, locked: Market) -> Market:
-    """After a refused order the engine may have seen it, and `locked` may hold its unsaved
-    version and price: rebuild both from the database (the refused order's savepoint is gone)."""
-    if book.version is None:
-        book.engine = None
-        return lock_market(locked.pk)
-    return locked
-
-
-def _place_locked(
-    book,
-    locked: Market,
-    owner_id: int,
-    request: OrderRequest,
-    *,
-    announced: list | None = None,
-    taken: set[str] | None = None,
-) -> Order:
-    """Place and match one checked order in a market its caller has locked. Its stream
-    messages go out on commit, or into `announced` for the caller to publish; `taken`, the
-    owner's client order ids already used, if the caller looked them up (else one query)."""
-    client_id = _client_order_id(locked, owner_id, request, taken)
+def _place_locked(book, locked: Market, owner_id: int, request: OrderRequest) -> Order:
+    """Place and match one checked order in a market its caller has locked; its stream
+    messages go out on commit."""
+    client_id = _client_order_id(locked, owner_id, request)
     units = MarketUnits(locked.tick_size, locked.lot_size)
     engine = engine_for(book, locked)
     accounts = user_accounts(
@@ -323,7 +303,7 @@ def _place_locked(
     settlement.finish()
     _commit_ledger(batch)
     _save_market(locked, engine, units)
-    announce(locked, settlement, batch, engine, units, placed={order.pk}, into=announced)
+    announce(locked, settlement, batch, engine, units, placed={order.pk})
     order.new_fills = [
         t for t in settlement.trades if order.pk in (t.buyer_order_id, t.seller_order_id)
     ]
@@ -404,31 +384,14 @@ def _cancel_locked(book, market: Market, orders: list[Order]) -> None:
     announce(market, settlement, batch, engine, units)
 
 
-def _client_order_id(
-    market: Market, owner_id: int, request: OrderRequest, taken: set[str] | None = None
-) -> str:
+def _client_order_id(market: Market, owner_id: int, request: OrderRequest) -> str:
     """The caller's id, refused if already used in this market; or a fresh one, which needs no
     look-up (22 random characters; the unique constraint still stands behind it)."""
     if request.client_order_id is None:
         return "bc-" + secrets.token_urlsafe(16)[:22]
-    if taken is None:
-        taken = _taken_client_ids(market, owner_id, [request])
-    if request.client_order_id in taken:  # no race: the caller holds the market's lock
+    if _taken_pairs(market, [(owner_id, request)]):  # no race: the caller holds the lock
         raise duplicate_order()
     return request.client_order_id
-
-
-def _taken_client_ids(market: Market, owner_id: int, requests: list[OrderRequest]) -> set[str]:
-    """Which of the requests' own client order ids the owner has used in the market: one
-    look-up for a batch (a bot's tick) instead of one an order."""
-    wanted = {r.client_order_id for r in requests if r.client_order_id is not None}
-    if not wanted:
-        return set()
-    return set(
-        Order.objects.filter(
-            market=market, owner_id=owner_id, client_order_id__in=wanted
-        ).values_list("client_order_id", flat=True)
-    )
 
 
 def _new_order(market: Market, owner_id: int, client_id: str, request: OrderRequest) -> Order:

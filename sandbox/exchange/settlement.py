@@ -1,10 +1,11 @@
 """Turning what the engine decided into database rows and ledger postings.
 
-One `Settlement` per placement or cancellation: it updates the touched orders, writes the trades,
-and adds to the caller's `LedgerBatch` one balanced journal per trade (the buyer's locked quote to
-the seller and the fee account, the seller's locked base to the buyer and the fee account) and a
-release for every hold an order no longer needs. Fees are charged in the asset each side receives,
-as Binance does without BNB, so a hold never has to cover a fee.
+One `Settlement` per placement, cancellation or batch of placements: it updates the touched
+orders, writes the trades, and adds to the caller's `LedgerBatch` one balanced journal per trade
+(the buyer's locked quote to the seller and the fee account, the seller's locked base to the
+buyer and the fee account) and a release for every hold an order no longer needs. Fees are
+charged in the asset each side receives, as Binance does without BNB, so a hold never has to
+cover a fee.
 """
 
 from __future__ import annotations
@@ -209,7 +210,7 @@ _ORDER_COLUMNS = sqlrows.Columns(Order, "o")
 def _orders(ids: list[int]) -> list[Order]:
     """`Order.objects.filter(pk__in=ids)`, in SQL (the makers every fill touches)."""
     marks = ", ".join(["%s"] * len(ids))
-    with sqlrows.prepared() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {_ORDER_COLUMNS.select} FROM {sqlrows.table(Order)} o WHERE o.id IN ({marks})",  # noqa: S608 (names from _meta, values as parameters)
             ids,
@@ -224,7 +225,7 @@ def _update_orders_in_one_statement(orders: list[Order]) -> None:
     for order in orders:
         values += [order.pk, order.status, order.executed_qty, order.cummulative_quote_qty]
         values += [order.held, order.stop_triggered, order.book_version, order.updated_at]
-    with sqlrows.prepared() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {Order._meta.db_table} AS o SET status = v.status, "  # noqa: S608
             "executed_qty = v.executed_qty, cummulative_quote_qty = v.cummulative_quote_qty, "

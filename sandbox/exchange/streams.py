@@ -96,7 +96,7 @@ def publish_on_commit(messages: list[tuple[str, dict]]) -> None:
     """Send each (group, payload) once the current transaction commits, all in one hop to the
     channel layer (nothing is sent if it rolls back)."""
     if messages:
-        transaction.on_commit(lambda: publish_many(messages))
+        transaction.on_commit(lambda: publish_many(messages), robust=True)
 
 
 def publish(group: str, payload: dict) -> None:

@@ -171,6 +171,7 @@ def _add_many_in_database(changes: dict[int, dict[str, Decimal]]) -> dict:
             f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",  # noqa: S608
             [pks],
         )
+    with connection.cursor() as cursor:  # a statement per number of accounts: not prepared
         cursor.execute(
             f"UPDATE {table} AS a SET available = a.available + d.available, "  # noqa: S608
             f"locked = a.locked + d.locked FROM (VALUES {values}) AS d(id, available, locked) "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from campus.errors import ServiceError
@@ -60,7 +60,8 @@ def accounts_for_trading(
         f" AND (a.{column(Account, 'owner')} IN ({owners}){kind})"
     )
     params = [offering_id, *asset_codes, *owner_ids, *([Account.Kind.FEES] if fees else [])]
-    with prepared() as cursor:
+    # prepared for one owner (every order); a batch's list of owners differs every time
+    with prepared() if len(owner_ids) == 1 else connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     found = []

@@ -58,7 +58,7 @@ def at_once(calls: list) -> list:
         try:
             start.wait()
             results[n] = call()
-        except Exception as error:  # noqa: BLE001 (handed back to the test)
+        except BaseException as error:  # noqa: BLE001 (handed back to the test)
             results[n] = error
         finally:
             connections.close_all()
@@ -112,13 +112,13 @@ def test_a_refused_order_is_refused_to_its_own_caller_only(market, batches):
     assert max(batches) > 1, batches
 
 
-def test_a_batch_that_fails_is_placed_again_one_order_at_a_time(market, monkeypatch):
+def test_a_batch_rolled_back_is_placed_again_one_order_at_a_time(market, monkeypatch):
     failed: list[int] = []
 
     def failing(*, market, entries):
         failed.append(len(entries))
         time.sleep(0.05)
-        raise RuntimeError("a balance was spent by another market a moment ago")
+        raise services.BatchRolledBack()
 
     monkeypatch.setattr(services, "place_batch", failing)
     results = at_once(
@@ -129,6 +129,39 @@ def test_a_batch_that_fails_is_placed_again_one_order_at_a_time(market, monkeypa
     assert sum(failed) == CALLERS  # every order went through a batch first ...
     assert Order.objects.filter(market=market).count() == CALLERS  # ... and was placed once
     assert find_ledger_breaks() == []
+
+
+def test_an_error_after_a_batch_may_have_committed_is_never_retried(market, monkeypatch):
+    place_batch = services.place_batch
+
+    def committed_then_failed(*, market, entries):
+        place_batch(market=market, entries=entries)
+        raise ConnectionError("the answer to COMMIT was lost")
+
+    monkeypatch.setattr(services, "place_batch", committed_then_failed)
+    results = at_once(
+        [placing(market, o, limit("BUY", "0.001", "90000000")) for o in market.traders]
+    )
+
+    assert all(isinstance(r, ConnectionError) for r in results), results
+    assert Order.objects.filter(market=market).count() == CALLERS  # each once, none twice
+
+
+class Stop(BaseException):
+    pass
+
+
+def test_a_leader_stopped_mid_batch_leaves_the_desk_free(market, monkeypatch):
+    def stopped(*, market, entries):
+        raise Stop()
+
+    monkeypatch.setattr(services, "place_batch", stopped)
+    first = at_once([placing(market, market.traders[0], limit("BUY", "0.001", "90000000"))])
+    assert isinstance(first[0], Stop)
+
+    monkeypatch.undo()
+    later = at_once([placing(market, market.traders[1], limit("BUY", "0.001", "90000000"))])
+    assert isinstance(later[0], Order), later  # the desk was handed on, not left taken
 
 
 @pytest.mark.django_db

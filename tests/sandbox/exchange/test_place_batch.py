@@ -3,6 +3,7 @@ desk's group commit): each outcome is exactly what `place_order` would have give
 its turn, a refused order changes nothing, and the ledger and the engine stay right."""
 
 import random
+from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
@@ -10,8 +11,9 @@ import pytest
 from sandbox.exchange.engines import _book, rebuild_engine
 from sandbox.exchange.errors import ExchangeError
 from sandbox.exchange.filters import OrderRequest
+from sandbox.exchange.loadgen import RandomFlow
 from sandbox.exchange.markets import list_default_markets
-from sandbox.exchange.models import Order, Trade
+from sandbox.exchange.models import Market, Order, Trade
 from sandbox.exchange.services import place_batch, place_order
 from sandbox.wallet.checks import find_ledger_breaks
 from sandbox.wallet.models import Account
@@ -59,57 +61,26 @@ def short_twins(assets):
     return make_twins({})
 
 
-def random_entries(owners: list[int], count: int, seed: int) -> list[tuple[int, OrderRequest]]:
-    """A flow with every kind of order and refusal: limit GTC/IOC/FOK around the reference,
-    post-only, market by quantity and by quote amount, stops, self-trade prevention modes,
-    reused client order ids, orders too big for the balance and prices off the tick."""
+def random_entries(market, owners: list[int], count: int, seed: int) -> list:
+    """The load generator's orders (limit GTC/IOC/FOK, post-only, market by quantity and by
+    quote amount, stops, every self-trade prevention mode), with reused client order ids,
+    orders too big for any balance and prices off the tick mixed in."""
+    flow = RandomFlow(market, owners, REFERENCE, seed=seed)
     rng = random.Random(seed)
     used: dict[int, list[str]] = {owner: [] for owner in owners}
     entries = []
     for n in range(count):
-        owner = rng.choice(owners)
-        side = rng.choice(("BUY", "SELL"))
-        lots = rng.randint(1, 60) * 100
-        quantity = D("0.00001") * lots
-        price = (REFERENCE * (1 + D(rng.randint(-20, 20)) / 1000) / 1000).to_integral() * 1000
+        owner, request = flow.order()
         roll = rng.random()
-        extra = {
-            "self_trade_prevention_mode": rng.choice(
-                ("EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH", "NONE")
-            )
-        }
-        if rng.random() < 0.2:
+        if roll < 0.2:
             reuse = used[owner] and rng.random() < 0.4
-            extra["client_order_id"] = rng.choice(used[owner]) if reuse else f"c{n}"
-            used[owner].append(extra["client_order_id"])
-        if roll < 0.40:
-            tif = rng.choice(("GTC", "GTC", "IOC", "FOK"))
-            request = limit(side, f"{quantity}", f"{price}", tif=tif, **extra)
-        elif roll < 0.50:
-            request = OrderRequest(side=side, type="LIMIT_MAKER", quantity=quantity, price=price)
-        elif roll < 0.62:
-            request = OrderRequest(side=side, type="MARKET", quantity=quantity, **extra)
-        elif roll < 0.70:
-            quote = (REFERENCE * quantity).quantize(D("1"))
-            request = OrderRequest(side=side, type="MARKET", quote_order_qty=quote, **extra)
-        elif roll < 0.82:
-            kind = rng.choice(("STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"))
-            falls = (kind == "STOP_LOSS_LIMIT") == (side == "SELL")
-            stop = REFERENCE * (D("0.995") if falls else D("1.005"))
-            request = OrderRequest(
-                side=side,
-                type=kind,
-                quantity=quantity,
-                price=stop,
-                stop_price=stop,
-                time_in_force="GTC",
-            )
-        elif roll < 0.90:
-            request = limit(side, "5", f"{price}", **extra)  # far beyond anyone's balance
-        elif roll < 0.95:
-            request = limit(side, f"{quantity}", f"{price + 1}", **extra)  # off the tick
-        else:
-            request = limit(side, f"{quantity}", f"{price}", **extra)
+            client_id = rng.choice(used[owner]) if reuse else f"c{n}"
+            used[owner].append(client_id)
+            request = replace(request, client_order_id=client_id)
+        elif roll < 0.27 and request.quantity is not None:
+            request = replace(request, quantity=D("5"))  # far beyond anyone's balance
+        elif roll < 0.32 and request.price is not None:
+            request = replace(request, price=request.price + 1)  # off the tick
         entries.append((owner, request))
     return entries
 
@@ -162,7 +133,7 @@ def test_a_batch_gives_each_order_what_placing_it_alone_would_have(
     funded, request, committed, seed
 ):
     owners, batched, alone = request.getfixturevalue(funded)
-    entries = random_entries(owners, 160, seed)
+    entries = random_entries(batched, owners, 160, seed)
     rng = random.Random(seed)
 
     batch_results, start = [], 0
@@ -250,10 +221,41 @@ def test_a_batch_in_a_halted_market_places_nothing(twins, committed):
     market.save(update_fields=["status"])
     with committed():
         results = place_batch(
-            market=market, entries=[(o, limit("BUY", "0.001", "90000000")) for o in owners]
+            market=market,
+            entries=[
+                *[(o, limit("BUY", "0.001", "90000000")) for o in owners],
+                (owners[0], limit("BUY", "0.001", "90000500")),  # off the tick
+            ],
         )
-    assert {outcome(r)[2] for r in results} == {"market_closed"}
+    codes = [outcome(r)[2] for r in results]
+    assert codes[:-1] == ["market_closed"] * len(owners)
+    assert codes[-1] != "market_closed"  # as placing it alone says: its own error first
     assert not Order.objects.filter(market=market).exists()
+
+
+def test_a_sale_for_more_than_the_seller_has_is_refused_and_the_book_put_back(twins, committed):
+    owners, market, _ = twins
+    seller, buyer = owners[0], owners[1]
+    with committed():  # bids for 1.2 BTC; the seller has 0.65
+        place_order(owner_id=buyer, market=market, request=limit("BUY", "0.6", "100000000"))
+        place_order(owner_id=owners[2], market=market, request=limit("BUY", "0.6", "99000000"))
+    before = rebuild_engine(market).depth(limit=100)
+    sell_for = OrderRequest(side="SELL", type="MARKET", quote_order_qty=D("90000000"))  # ~0.9 BTC
+    with committed():
+        refused, placed = place_batch(
+            market=market,
+            entries=[(seller, sell_for), (buyer, limit("BUY", "0.01", "99000000"))],
+        )
+    assert outcome(refused) == ("refused", "OrderRejected", "insufficient_balance")
+    assert "Selling needs 0.90" in refused.detail and "you have 0.65" in refused.detail
+    assert outcome(placed)[0] == "NEW"
+    assert not Trade.objects.filter(market=market).exists()
+    after = rebuild_engine(market).depth(limit=100)
+    assert after.bids[0] == before.bids[0]  # the best bid, which the sale took, is back
+    assert after.bids[1][1] == before.bids[1][1] + 1000  # and the batch's next order rests
+    assert_engine_matches_database(market)
+    assert _book(market.pk).version == Market.objects.get(pk=market.pk).book_version  # trusted
+    assert find_ledger_breaks() == []
 
 
 def test_a_batch_that_fails_as_a_whole_leaves_nothing_and_a_fresh_engine(
@@ -270,7 +272,7 @@ def test_a_batch_that_fails_as_a_whole_leaves_nothing_and_a_fresh_engine(
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr(services, "_commit_ledger", broken)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(services.BatchRolledBack):
         place_batch(
             market=market,
             entries=[
