@@ -41,6 +41,18 @@ def prepared():
     `connection.queries`, `assertNumQueries`)."""
     if connection.vendor != "postgresql":
         return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        cursor = _preparing()(connection.connection)
+        if connection.timezone != cursor.timestamptz_zone():  # as Django's own cursors do
+            cursor.use_timezone(connection.timezone)
+        return connection._prepare_cursor(cursor)
+
+
+@lru_cache(maxsize=1)
+def _preparing() -> type:
+    """The cursor class, made once (the PostgreSQL backend is imported only where it is used)."""
     from django.db.backends.postgresql.base import (
         TIMESTAMPTZ_OID,
         ServerBindingCursor,
@@ -48,19 +60,7 @@ def prepared():
     )
     from psycopg.pq import Format
 
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        cursor = _preparing(ServerBindingCursor)(connection.connection)
-        loader = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
-        if connection.timezone != loader.timezone:  # as Django's own cursors do
-            register_tzloader(connection.timezone, cursor)
-        return connection._prepare_cursor(cursor)
-
-
-@lru_cache(maxsize=1)
-def _preparing(base: type) -> type:
-    class PreparingCursor(base):
+    class PreparingCursor(ServerBindingCursor):
         """Prepares every statement (Django turns psycopg's automatic preparing off)."""
 
         def execute(self, query, params=None, *, prepare=None, binary=None):
@@ -68,6 +68,12 @@ def _preparing(base: type) -> type:
                 return super().execute(query, params, prepare=prepare is not False, binary=binary)
             finally:  # psycopg's prepared path leaves it unset, failed or not
                 self._query = _LastQuery(self.connection, query, params)
+
+        def timestamptz_zone(self):
+            return self.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT).timezone
+
+        def use_timezone(self, zone) -> None:
+            register_tzloader(zone, self)
 
     return PreparingCursor
 

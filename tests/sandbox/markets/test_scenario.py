@@ -1,14 +1,10 @@
 """Scenario scripts: the shipped ones load, and a bad script reports every problem with its place."""
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 
 from sandbox.markets.pricemodels import JumpDiffusion, MeanReverting
 from sandbox.markets.scenario import ScenarioError, load_scenario
-
-SHIPPED = sorted((Path(settings.BASE_DIR) / "sandbox" / "markets" / "scenarios").glob("*.yaml"))
+from tests.sandbox.markets.scripts import SHIPPED
 
 GOOD = """
 title: Test
