@@ -27,8 +27,15 @@ def encrypt_text(plain: str, *, purpose: str) -> str:
 
 
 def decrypt_text(token: str, *, purpose: str) -> str:
+    return _decrypted(token, purpose, *_key_material())
+
+
+@functools.lru_cache(maxsize=4096)
+def _decrypted(token: str, purpose: str, configured: tuple[str, ...], site: tuple[str, ...]) -> str:
+    """Every signed API call reads its key's secret: remembered per token and key material (a
+    rotated key is a new entry; a failure is not remembered, so it is raised every time)."""
     try:
-        return _fernet(purpose, *_key_material()).decrypt(token.encode()).decode()
+        return _fernet(purpose, configured, site).decrypt(token.encode()).decode()
     except InvalidToken:
         raise Undecryptable(purpose) from None
 

@@ -27,8 +27,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model
+
+
+def _db():
+    """This thread's connection wrapper itself: `django.db.connection` is a proxy that looks the
+    wrapper up again on every attribute read, which the row loops here would pay per value."""
+    return connections[DEFAULT_DB_ALIAS]
 
 
 def prepared():
@@ -39,15 +45,16 @@ def prepared():
     lists of them): elsewhere Django's cursor, which binds on the client, is the safe default.
     Other databases get Django's cursor. Queries still go through Django's wrapper (errors,
     `connection.queries`, `assertNumQueries`)."""
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        cursor = _preparing()(connection.connection)
-        if connection.timezone != cursor.timestamptz_zone():  # as Django's own cursors do
-            cursor.use_timezone(connection.timezone)
-        return connection._prepare_cursor(cursor)
+    db = _db()
+    if db.vendor != "postgresql":
+        return db.cursor()
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    with db.wrap_database_errors:
+        cursor = _preparing()(db.connection)
+        if db.timezone != cursor.timestamptz_zone():  # as Django's own cursors do
+            cursor.use_timezone(db.timezone)
+        return db._prepare_cursor(cursor)
 
 
 @lru_cache(maxsize=1)
@@ -98,54 +105,63 @@ class Columns:
     def __init__(self, model: type[Model], alias: str) -> None:
         self.parts: list[tuple[type[Model], str]] = [(model, alias)]
         self._converters: dict[str, list] = {}
+        self._select: dict[str, str] = {}
 
     def then(self, model: type[Model], alias: str) -> Columns:
         self.parts.append((model, alias))
+        self._select.clear()
         return self
 
     @property
     def select(self) -> str:
-        quote = connection.ops.quote_name
-        return ", ".join(
-            f"{alias}.{quote(field.column)}"
-            for model, alias in self.parts
-            for field in model._meta.concrete_fields
-        )
+        db = _db()
+        if db.vendor not in self._select:  # the same text every time: built once per vendor
+            self._select[db.vendor] = ", ".join(
+                f"{alias}.{db.ops.quote_name(field.column)}"
+                for model, alias in self.parts
+                for field in model._meta.concrete_fields
+            )
+        return self._select[db.vendor]
 
     def instances(self, row: Sequence) -> tuple[Model, ...]:
         """One instance per model, from a row selected with `select`."""
+        db = _db()
         values = list(row)
-        for index, convert, expression in self._converters_for(connection.vendor):
-            values[index] = convert(values[index], expression, connection)
+        for index, convert, expression in self._converters_for(db):
+            values[index] = convert(values[index], expression, db)
         made, start = [], 0
         for model, _alias in self.parts:
-            fields = model._meta.concrete_fields
-            names = [field.attname for field in fields]
-            made.append(model.from_db(connection.alias, names, values[start : start + len(names)]))
+            names = _attnames(model)
+            made.append(model.from_db(db.alias, names, values[start : start + len(names)]))
             start += len(names)
         return tuple(made)
 
-    def _converters_for(self, vendor: str) -> list:
-        if vendor not in self._converters:
+    def _converters_for(self, db) -> list:
+        if db.vendor not in self._converters:
             found, index = [], 0
             for model, _alias in self.parts:
                 for field in model._meta.concrete_fields:
                     expression = field.get_col(model._meta.db_table)
-                    for convert in connection.ops.get_db_converters(
+                    for convert in db.ops.get_db_converters(
                         expression
-                    ) + expression.get_db_converters(connection):
+                    ) + expression.get_db_converters(db):
                         found.append((index, convert, expression))
                     index += 1
-            self._converters[vendor] = found
-        return self._converters[vendor]
+            self._converters[db.vendor] = found
+        return self._converters[db.vendor]
+
+
+@lru_cache(maxsize=64)
+def _attnames(model: type[Model]) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
 
 
 def table(model: type[Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
+    return _db().ops.quote_name(model._meta.db_table)
 
 
 def column(model: type[Model], name: str) -> str:
-    return connection.ops.quote_name(model._meta.get_field(name).column)
+    return _db().ops.quote_name(model._meta.get_field(name).column)
 
 
 def attach(instance: Model, name: str, related: Model) -> None:
@@ -161,58 +177,58 @@ def insert(objs: Sequence[Model], *, keep_pk: bool = False) -> None:
     keep the primary keys the objects already have (taken from the table's sequence)."""
     if not objs:
         return
-    model = type(objs[0])
+    model, db = type(objs[0]), _db()
     fields = _insert_fields(model, keep_pk)
-    batch = max(1, connection.ops.bulk_batch_size(fields, objs))
-    for start in range(0, len(objs), batch):
-        _insert_batch(model, fields, objs[start : start + batch], keep_pk)
-
-
-def _insert_batch(model: type[Model], fields: list, objs: Sequence[Model], keep_pk: bool) -> None:
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="insert")
     rows = [
-        [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in fields]
+        [field.get_db_prep_save(field.pre_save(obj, add=True), db) for field in fields]
         for obj in objs
     ]
-    with prepared() as cursor:
-        if connection.vendor == "postgresql":  # one fixed statement for any number of rows
-            columns = [list(column) for column in zip(*rows, strict=True)]
-            cursor.execute(_unnest_insert_sql(model, keep_pk), columns)
-        else:
-            sql = _insert_sql(model, len(objs), connection.vendor, keep_pk)
-            cursor.execute(sql, [value for row in rows for value in row])
-        ids = [row[0] for row in cursor.fetchall()]
+    ids = insert_rows(model, tuple(field.name for field in fields), rows)
     for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = db.alias
 
 
-def update(obj: Model, names: Sequence[str]) -> None:
-    """UPDATE these fields of `obj`'s row to its attributes' values, as
-    `Model.objects.filter(pk=obj.pk).update(...)` with them would (`auto_now` is not applied:
-    the caller sets what it means). Raises if the row is gone, as `save(update_fields=...)` does."""
-    model = type(obj)
-    fields = [model._meta.get_field(name) for name in names]
-    params = [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields]
-    with prepared() as cursor:
-        cursor.execute(_update_sql(model, tuple(names), connection.vendor), [*params, obj.pk])
-        if cursor.rowcount != 1:
-            raise model.DoesNotExist(f"{model.__name__} {obj.pk} was not updated")
+def insert_rows(model: type[Model], names: tuple[str, ...], rows: Sequence[Sequence]) -> list[int]:
+    """INSERT plain rows of `model`'s fields `names` (values already as the database takes them:
+    numbers, Decimals, text, aware datetimes; foreign keys as ids) and return their new primary
+    keys in order, in batches the database accepts. For rows written by the dozen on every order
+    (the ledger's postings): no model instance is built only to be taken apart again. Nothing is
+    stamped or converted: the caller gives every value, `auto_now_add` fields included."""
+    if not rows:
+        return []
+    db = _db()
+    ids: list[int] = []
+    batch = max(1, db.ops.bulk_batch_size(list(names), rows))
+    for start in range(0, len(rows), batch):
+        part = rows[start : start + batch]
+        with prepared() as cursor:
+            if db.vendor == "postgresql":  # one fixed statement for any number of rows
+                columns = [list(column) for column in zip(*part, strict=True)]
+                cursor.execute(_unnest_insert_sql(model, names), columns)
+            else:
+                cursor.execute(
+                    _insert_sql(model, names, len(part)), [value for row in part for value in row]
+                )
+            ids += [row[0] for row in cursor.fetchall()]
+    return ids
 
 
-def _insert_fields(model: type[Model], keep_pk: bool) -> list:
-    return [f for f in model._meta.concrete_fields if keep_pk or f is not model._meta.auto_field]
+def db_value(model: type[Model], name: str, value):
+    """`value` as the database takes it for `model`'s field `name` (for `insert_rows`)."""
+    return model._meta.get_field(name).get_db_prep_save(value, _db())
 
 
 @lru_cache(maxsize=64)
-def _unnest_insert_sql(model: type[Model], keep_pk: bool) -> str:
+def _unnest_insert_sql(model: type[Model], names: tuple[str, ...]) -> str:
     """PostgreSQL: the rows as one array per column, `INSERT ... SELECT * FROM unnest(...)` (as
     Django's own bulk_create does there), so that the statement is the same for any number of
     rows and is prepared once, not once per number of rows. Rows come back in their order."""
     quote = connection.ops.quote_name
-    fields = _insert_fields(model, keep_pk)
+    fields = [model._meta.get_field(name) for name in names]
     arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
     return (
         f"INSERT INTO {table(model)} ({', '.join(quote(f.column) for f in fields)})"  # noqa: S608 (names from _meta, values as parameters)
@@ -221,14 +237,31 @@ def _unnest_insert_sql(model: type[Model], keep_pk: bool) -> str:
 
 
 @lru_cache(maxsize=256)
-def _insert_sql(model: type[Model], rows: int, vendor: str, keep_pk: bool) -> str:
+def _insert_sql(model: type[Model], names: tuple[str, ...], rows: int) -> str:
     quote = connection.ops.quote_name
-    fields = _insert_fields(model, keep_pk)
+    fields = [model._meta.get_field(name) for name in names]
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     return (
         f"INSERT INTO {table(model)} ({', '.join(quote(f.column) for f in fields)})"  # noqa: S608 (names from _meta, values as parameters)
         f" VALUES {', '.join([row] * rows)} RETURNING {quote(model._meta.pk.column)}"
     )
+
+
+def update(obj: Model, names: Sequence[str]) -> None:
+    """UPDATE these fields of `obj`'s row to its attributes' values, as
+    `Model.objects.filter(pk=obj.pk).update(...)` with them would (`auto_now` is not applied:
+    the caller sets what it means). Raises if the row is gone, as `save(update_fields=...)` does."""
+    model, db = type(obj), _db()
+    fields = [model._meta.get_field(name) for name in names]
+    params = [field.get_db_prep_save(getattr(obj, field.attname), db) for field in fields]
+    with prepared() as cursor:
+        cursor.execute(_update_sql(model, tuple(names), db.vendor), [*params, obj.pk])
+        if cursor.rowcount != 1:
+            raise model.DoesNotExist(f"{model.__name__} {obj.pk} was not updated")
+
+
+def _insert_fields(model: type[Model], keep_pk: bool) -> list:
+    return [f for f in model._meta.concrete_fields if keep_pk or f is not model._meta.auto_field]
 
 
 @lru_cache(maxsize=256)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from functools import lru_cache
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -81,6 +82,7 @@ _KEY_COLUMNS = Columns(ApiKey, "k").then(Offering, "o")
 User = get_user_model()
 
 
+@lru_cache(maxsize=1)
 def _usable_key_sql() -> str:
     """`ApiKey.objects.select_related("offering").filter(key=..., revoked_at=None,
     owner__is_active=True, <an active enrollment in the key's offering>)`."""
@@ -98,7 +100,23 @@ def _usable_key_sql() -> str:
 
 
 def offering_by_slug(slug: str) -> Offering | None:
-    return Offering.objects.filter(slug=slug).first()
+    """`Offering.objects.filter(slug=slug).first()` (slugs are unique), in SQL: every call to
+    an offering's own API base URL (/o/<slug>/api/) reads it."""
+    with prepared() as cursor:
+        cursor.execute(_offering_sql(), [slug])
+        row = cursor.fetchone()
+    return None if row is None else _OFFERING_COLUMNS.instances(row)[0]
+
+
+_OFFERING_COLUMNS = Columns(Offering, "o")
+
+
+@lru_cache(maxsize=1)
+def _offering_sql() -> str:
+    return (
+        f"SELECT {_OFFERING_COLUMNS.select} FROM {table(Offering)} o"  # noqa: S608 (names from _meta, values as parameters)
+        f" WHERE o.{column(Offering, 'slug')} = %s"
+    )
 
 
 def encrypt_secret(secret: str) -> str:

@@ -218,23 +218,29 @@ def _orders(ids: list[int]) -> list[Order]:
         return [_ORDER_COLUMNS.instances(row)[0] for row in cursor.fetchall()]
 
 
+_AMOUNTS = ("executed_qty", "cummulative_quote_qty", "held")  # an array is of one type: Decimals
+
+
 def _update_orders_in_one_statement(orders: list[Order]) -> None:
-    """UPDATE ... FROM (VALUES ...): a tenth of what bulk_update's CASE per column costs here."""
-    row = "(%s, %s, %s::numeric, %s::numeric, %s::numeric, %s, %s, %s::timestamptz)"
-    values = []
-    for order in orders:
-        values += [order.pk, order.status, order.executed_qty, order.cummulative_quote_qty]
-        values += [order.held, order.stop_triggered, order.book_version, order.updated_at]
-    with connection.cursor() as cursor:
+    """UPDATE ... FROM unnest(...): a tenth of what bulk_update's CASE per column costs here,
+    and one fixed text for any number of orders, so PostgreSQL plans it once."""
+    with sqlrows.prepared() as cursor:
         cursor.execute(
             f"UPDATE {Order._meta.db_table} AS o SET status = v.status, "  # noqa: S608
             "executed_qty = v.executed_qty, cummulative_quote_qty = v.cummulative_quote_qty, "
             "held = v.held, stop_triggered = v.stop_triggered, book_version = v.book_version, "
-            "updated_at = v.updated_at FROM (VALUES "
-            + ", ".join([row] * len(orders))
-            + ") AS v(id, status, executed_qty, cummulative_quote_qty, held, stop_triggered, "
+            "updated_at = v.updated_at FROM unnest(%s::bigint[], %s::varchar[], %s::numeric[], "
+            "%s::numeric[], %s::numeric[], %s::boolean[], %s::bigint[], %s::timestamptz[]) "
+            "AS v(id, status, executed_qty, cummulative_quote_qty, held, stop_triggered, "
             "book_version, updated_at) WHERE o.id = v.id",
-            values,
+            [
+                [o.pk for o in orders],
+                [o.status for o in orders],
+                *([Decimal(getattr(o, name)) for o in orders] for name in _AMOUNTS),
+                [o.stop_triggered for o in orders],
+                [o.book_version for o in orders],
+                [o.updated_at for o in orders],
+            ],
         )
 
 

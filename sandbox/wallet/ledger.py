@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, connection
+from django.utils import timezone
 
 from campus import sqlrows
 from campus.errors import ServiceError
@@ -98,24 +99,35 @@ class LedgerBatch:
             raise RuntimeError("LedgerBatch.commit() must run inside transaction.atomic()")
         if not self.journals:
             return []
-        journals = [
-            Journal(offering_id=self.offering_id, kind=j.kind, reference=j.reference, memo=j.memo)
-            for j in self.journals
-        ]
-        sqlrows.insert(journals)  # every order writes here: SQL built once (campus/sqlrows.py)
-        sqlrows.insert(
-            [
-                Posting(
-                    journal=journal,
-                    account_id=leg.account.pk,
-                    asset_id=leg.account.asset_id,
-                    bucket=leg.bucket,
-                    amount=leg.amount,
-                )
-                for journal, pending in zip(journals, self.journals, strict=True)
-                for leg in pending.legs
-            ]
+        now = timezone.now()
+        stamp = sqlrows.db_value(Journal, "created_at", now)
+        journal_ids = sqlrows.insert_rows(  # plain rows: every order writes here
+            Journal,
+            ("offering", "kind", "reference", "memo", "created_at"),
+            [(self.offering_id, j.kind, j.reference, j.memo, stamp) for j in self.journals],
         )
+        sqlrows.insert_rows(
+            Posting,
+            ("journal", "account", "asset", "bucket", "amount"),
+            [
+                (journal_id, leg.account.pk, leg.account.asset_id, leg.bucket, leg.amount)
+                for journal_id, pending in zip(journal_ids, self.journals, strict=True)
+                for leg in pending.legs
+            ],
+        )
+        journals = [
+            Journal(
+                pk=pk,
+                offering_id=self.offering_id,
+                kind=j.kind,
+                reference=j.reference,
+                memo=j.memo,
+                created_at=now,
+            )
+            for pk, j in zip(journal_ids, self.journals, strict=True)
+        ]
+        for journal in journals:  # as if read back from the database
+            journal._state.adding, journal._state.db = False, connection.alias
         self.balances.update(_apply_net_changes(self.journals))
         self.journals = []
         return journals
@@ -159,26 +171,33 @@ def _apply_net_changes(journals: list[_PendingJournal]) -> dict[int, tuple[Decim
 
 
 def _add_many_in_database(changes: dict[int, dict[str, Decimal]]) -> dict:
-    """Two statements for any number of accounts: lock the rows in primary-key order (so
-    concurrent transactions cannot deadlock), then add every delta in one UPDATE. NO KEY UPDATE
-    is the lock an UPDATE of non-key columns takes; it does not block foreign-key checks."""
-    table = Account._meta.db_table
-    pks = list(changes)
-    rows = [(pk, d.get("available", ZERO), d.get("locked", ZERO)) for pk, d in changes.items()]
-    values = ", ".join(["(%s, %s::numeric, %s::numeric)"] * len(rows))
+    """One statement for any number of accounts: lock the rows in primary-key order (so that
+    concurrent transactions cannot deadlock), then add every delta; the UPDATE touches only rows
+    the lock has already taken. NO KEY UPDATE is the lock an UPDATE of non-key columns takes; it
+    does not block foreign-key checks. The text is fixed, so PostgreSQL plans it once."""
+    pks = sorted(changes)
     with sqlrows.prepared() as cursor:
         cursor.execute(
-            f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",  # noqa: S608
-            [pks],
-        )
-    with connection.cursor() as cursor:  # a statement per number of accounts: not prepared
-        cursor.execute(
-            f"UPDATE {table} AS a SET available = a.available + d.available, "  # noqa: S608
-            f"locked = a.locked + d.locked FROM (VALUES {values}) AS d(id, available, locked) "
-            "WHERE a.id = d.id RETURNING a.id, a.available, a.locked",
-            [value for row in rows for value in row],
+            _ADD_MANY_SQL.format(table=Account._meta.db_table),
+            [
+                pks,
+                pks,
+                [changes[pk].get("available", ZERO) for pk in pks],
+                [changes[pk].get("locked", ZERO) for pk in pks],
+            ],
         )
         return {pk: (available, locked) for pk, available, locked in cursor.fetchall()}
+
+
+_ADD_MANY_SQL = (
+    "WITH taken AS MATERIALIZED (SELECT id FROM {table} WHERE id = ANY(%s::bigint[])"
+    " ORDER BY id FOR NO KEY UPDATE)"
+    " UPDATE {table} AS a SET available = a.available + d.available,"
+    " locked = a.locked + d.locked"
+    " FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[]) AS d(id, available, locked)"
+    " WHERE a.id = d.id AND a.id IN (SELECT id FROM taken)"
+    " RETURNING a.id, a.available, a.locked"
+)
 
 
 def _add_one_in_database(account_pk: int, deltas: dict[str, Decimal]) -> dict:

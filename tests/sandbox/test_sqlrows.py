@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.db.models import Q
+from django.utils import timezone
 
 from campus import sqlrows
 from sandbox.exchange.models import Market, Order
@@ -213,3 +214,23 @@ def test_a_prepared_statement_is_planned_once_and_logged_with_its_values(exchang
     assert queries[0]["sql"] == (
         f"SELECT symbol FROM exchange_market WHERE id = {exchange.btc.pk} AND symbol = 'BTCKRW'"
     )
+
+
+def test_plain_rows_are_inserted_as_given_and_their_keys_returned_in_order(exchange, monkeypatch):
+    from sandbox.wallet.models import Journal
+
+    monkeypatch.setattr(connection.ops, "bulk_batch_size", lambda fields, objs: 2)
+    now = timezone.now()
+    stamp = sqlrows.db_value(Journal, "created_at", now)
+    rows = [(exchange.offering.pk, "grant", f"ref-{n}", f"memo {n}", stamp) for n in range(5)]
+
+    ids = sqlrows.insert_rows(
+        Journal, ("offering", "kind", "reference", "memo", "created_at"), rows
+    )
+
+    stored = Journal.objects.in_bulk(ids)
+    assert [stored[pk].reference for pk in ids] == [f"ref-{n}" for n in range(5)]
+    assert ids == sorted(ids) and len(set(ids)) == 5
+    assert all(stored[pk].memo == f"memo {n}" for n, pk in enumerate(ids))
+    assert {stored[pk].created_at for pk in ids} == {now}
+    assert sqlrows.insert_rows(Journal, ("offering",), []) == []

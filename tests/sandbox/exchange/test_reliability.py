@@ -56,7 +56,7 @@ def load(users: str, orders: int, seed: int, threads: int = 1) -> subprocess.Pop
 
 def finish(process: subprocess.Popen) -> str:
     out, err = process.communicate(timeout=600)
-    assert process.returncode == 0, err[-2000:]
+    assert process.returncode == 0, err[-6000:]
     assert "book-consistent" in out
     return out
 

@@ -188,6 +188,31 @@ def test_secret_still_verifies_after_secret_key_rotation_with_a_fallback(api, se
     assert response.status_code == 200
 
 
+def test_a_secret_read_before_a_rotation_without_a_fallback_no_longer_verifies(api, settings):
+    assert api.alice.get("account").status_code == 200  # its secret read (and remembered)
+    settings.SECRET_KEY = "a-new-secret-key-for-the-site-" + "x" * 30
+    settings.SECRET_KEY_FALLBACKS = []
+
+    response = api.alice.get("account")
+
+    assert response.status_code == 401
+    assert response.json()["code"] == -2015
+    assert "can no longer be read" in response.json()["detail"]
+
+
+def test_an_offering_read_in_sql_equals_the_orm_read(exchange):
+    from courses.models import Offering
+    from sandbox.exchange.apikeys import offering_by_slug
+
+    orm = Offering.objects.get(slug=exchange.offering.slug)
+
+    sql = offering_by_slug(exchange.offering.slug)
+
+    fields = [f.attname for f in Offering._meta.concrete_fields]
+    assert [getattr(sql, f) for f in fields] == [getattr(orm, f) for f in fields]
+    assert offering_by_slug("no-such-offering") is None
+
+
 def test_unknown_offering_in_the_base_url_is_not_found(client):
     response = client.get("/o/no-such-offering/api/v3/depth?symbol=BTCKRW")
 
