@@ -24,7 +24,9 @@ queryset it replaces.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
 from functools import lru_cache
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -207,7 +209,7 @@ def insert_rows(model: type[Model], names: tuple[str, ...], rows: Sequence[Seque
         part = rows[start : start + batch]
         with prepared() as cursor:
             if db.vendor == "postgresql":  # one fixed statement for any number of rows
-                columns = [list(column) for column in zip(*part, strict=True)]
+                columns = [array(column) for column in zip(*part, strict=True)]
                 cursor.execute(_unnest_insert_sql(model, names), columns)
             else:
                 cursor.execute(
@@ -215,6 +217,33 @@ def insert_rows(model: type[Model], names: tuple[str, ...], rows: Sequence[Seque
                 )
             ids += [row[0] for row in cursor.fetchall()]
     return ids
+
+
+def array(values: Iterable) -> str | list:
+    """PostgreSQL: a parameter for `%s::<type>[]`, as the array's text ('{1,2,"a b"}') when
+    every value is a plain int, Decimal, str, bool, aware datetime or None, else as a list.
+    psycopg turns a list into an array element by element in Python, which was a tenth of the
+    API's CPU per order; the text is built here in one pass and parsed by PostgreSQL in C."""
+    values = list(values)
+    try:
+        return "{" + ",".join([_ELEMENT[type(value)](value) for value in values]) + "}"
+    except KeyError:  # another type: psycopg knows how to send it
+        return values
+
+
+def _quoted(text: str) -> str:
+    """An array element always in double quotes, `\\` and `"` escaped: safe for any text."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+_ELEMENT = {
+    int: str,
+    Decimal: str,  # '1E+2' is a valid numeric too
+    bool: lambda value: "t" if value else "f",
+    str: _quoted,
+    type(None): lambda value: "NULL",
+    datetime: lambda value: _quoted(value.isoformat()),
+}
 
 
 def db_value(model: type[Model], name: str, value):

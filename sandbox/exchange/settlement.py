@@ -208,12 +208,16 @@ _ORDER_COLUMNS = sqlrows.Columns(Order, "o")
 
 
 def _orders(ids: list[int]) -> list[Order]:
-    """`Order.objects.filter(pk__in=ids)`, in SQL (the makers every fill touches)."""
-    marks = ", ".join(["%s"] * len(ids))
-    with connection.cursor() as cursor:
+    """`Order.objects.filter(pk__in=ids)`, in SQL (the makers every fill touches); on
+    PostgreSQL one prepared text for any number of ids."""
+    if connection.vendor == "postgresql":
+        where, params = "o.id = ANY(%s::bigint[])", [sqlrows.array(ids)]
+    else:
+        where, params = "o.id IN (" + ", ".join(["%s"] * len(ids)) + ")", ids
+    with sqlrows.prepared() as cursor:
         cursor.execute(
-            f"SELECT {_ORDER_COLUMNS.select} FROM {sqlrows.table(Order)} o WHERE o.id IN ({marks})",  # noqa: S608 (names from _meta, values as parameters)
-            ids,
+            f"SELECT {_ORDER_COLUMNS.select} FROM {sqlrows.table(Order)} o WHERE {where}",  # noqa: S608 (names from _meta, values as parameters)
+            params,
         )
         return [_ORDER_COLUMNS.instances(row)[0] for row in cursor.fetchall()]
 
@@ -234,12 +238,12 @@ def _update_orders_in_one_statement(orders: list[Order]) -> None:
             "AS v(id, status, executed_qty, cummulative_quote_qty, held, stop_triggered, "
             "book_version, updated_at) WHERE o.id = v.id",
             [
-                [o.pk for o in orders],
-                [o.status for o in orders],
-                *([Decimal(getattr(o, name)) for o in orders] for name in _AMOUNTS),
-                [o.stop_triggered for o in orders],
-                [o.book_version for o in orders],
-                [o.updated_at for o in orders],
+                sqlrows.array(o.pk for o in orders),
+                sqlrows.array(o.status for o in orders),
+                *(sqlrows.array(Decimal(getattr(o, name)) for o in orders) for name in _AMOUNTS),
+                sqlrows.array(o.stop_triggered for o in orders),
+                sqlrows.array(o.book_version for o in orders),
+                sqlrows.array(o.updated_at for o in orders),
             ],
         )
 

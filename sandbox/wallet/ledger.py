@@ -180,10 +180,10 @@ def _add_many_in_database(changes: dict[int, dict[str, Decimal]]) -> dict:
         cursor.execute(
             _ADD_MANY_SQL.format(table=Account._meta.db_table),
             [
-                pks,
-                pks,
-                [changes[pk].get("available", ZERO) for pk in pks],
-                [changes[pk].get("locked", ZERO) for pk in pks],
+                sqlrows.array(pks),
+                sqlrows.array(pks),
+                sqlrows.array(changes[pk].get("available", ZERO) for pk in pks),
+                sqlrows.array(changes[pk].get("locked", ZERO) for pk in pks),
             ],
         )
         return {pk: (available, locked) for pk, available, locked in cursor.fetchall()}

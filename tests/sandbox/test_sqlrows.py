@@ -234,3 +234,44 @@ def test_plain_rows_are_inserted_as_given_and_their_keys_returned_in_order(excha
     assert all(stored[pk].memo == f"memo {n}" for n, pk in enumerate(ids))
     assert {stored[pk].created_at for pk in ids} == {now}
     assert sqlrows.insert_rows(Journal, ("offering",), []) == []
+
+
+AWKWARD_TEXT = ["", "NULL", "null", 'a"b', "a\\b", "{x}", "a,b", " lead", "trail ", "유니코드"]
+AWKWARD_TEXT += ['\\"', "tab\there", "new\nline", "'quoted'", "}{", None]
+
+
+@pytest.mark.parametrize(
+    ("values", "kind"),
+    [
+        (AWKWARD_TEXT, "text"),
+        (
+            [Decimal("1.5"), Decimal("1E+2"), Decimal("-1E-8"), Decimal("1234567890.12345678")],
+            "numeric",
+        ),
+        ([1, -2, 2**62, None], "bigint"),
+        ([True, False, None], "boolean"),
+        ([], "bigint"),
+    ],
+)
+def test_an_array_parameter_reads_back_as_the_values_it_was_made_of(values, kind, on_postgres):
+    with sqlrows.prepared() as cursor:
+        cursor.execute(f"SELECT %s::{kind}[]", [sqlrows.array(values)])
+        assert cursor.fetchone()[0] == values
+
+
+def test_an_array_parameter_keeps_the_instant_of_each_time(on_postgres):
+    from datetime import timedelta
+    from datetime import timezone as tz
+
+    times = [timezone.now(), timezone.now().astimezone(tz(timedelta(hours=9))), None]
+
+    with sqlrows.prepared() as cursor:
+        cursor.execute("SELECT %s::timestamptz[]", [sqlrows.array(times)])
+        assert cursor.fetchone()[0] == times
+
+
+def test_an_array_of_values_it_cannot_write_as_text_is_left_to_the_driver():
+    from datetime import date
+
+    assert sqlrows.array([date(2026, 1, 1)]) == [date(2026, 1, 1)]
+    assert sqlrows.array([1, "a b", None]) == '{1,"a b",NULL}'
