@@ -125,6 +125,11 @@ class Columns:
             )
         return self._select[db.vendor]
 
+    @property
+    def width(self) -> int:
+        """How many columns `select` lists."""
+        return sum(len(model._meta.concrete_fields) for model, _alias in self.parts)
+
     def instances(self, row: Sequence) -> tuple[Model, ...]:
         """One instance per model, from a row selected with `select`."""
         db = _db()

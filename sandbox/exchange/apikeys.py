@@ -23,6 +23,7 @@ from campus.errors import ServiceError
 from campus.sqlrows import Columns, attach, column, prepared, table
 from courses.api import Enrollment, Offering, is_enrolled
 from sandbox.exchange.models import ApiKey
+from sandbox.exchange.selectors import market_by_symbol_join, market_columns, market_of
 from sandbox.wallet.api import open_wallet
 
 KEY_ALPHABET = string.ascii_letters + string.digits
@@ -64,17 +65,25 @@ def revoke_api_key(*, user_id: int, key_id: int) -> ApiKey:
         return api_key
 
 
-def usable_key(key: str) -> ApiKey | None:
+def usable_key(key: str, *, symbol: str | None = None) -> ApiKey | None:
     """The key, with its offering, if it may act now: not revoked, its owner active and still
     enrolled in the offering. One query, written as SQL (every API call makes it: see
-    campus/sqlrows.py); None otherwise."""
+    campus/sqlrows.py); None otherwise. With `symbol` (upper case), the same query also reads
+    the offering's market of that symbol, which nearly every signed call names, into
+    `api_key.named_market`: (symbol, the market or None if the offering has none)."""
     with prepared() as cursor:
-        cursor.execute(_usable_key_sql(), [key])
+        if symbol is None:
+            cursor.execute(_usable_key_sql(), [key])
+        else:
+            cursor.execute(_usable_key_and_market_sql(), [symbol, key])
         row = cursor.fetchone()
     if row is None:
         return None
-    api_key, offering = _KEY_COLUMNS.instances(row)
+    width = _KEY_COLUMNS.width
+    api_key, offering = _KEY_COLUMNS.instances(row[:width])
     attach(api_key, "offering", offering)
+    if symbol is not None:
+        api_key.named_market = (symbol, market_of(row[width:]))
     return api_key
 
 
@@ -86,10 +95,21 @@ User = get_user_model()
 def _usable_key_sql() -> str:
     """`ApiKey.objects.select_related("offering").filter(key=..., revoked_at=None,
     owner__is_active=True, <an active enrollment in the key's offering>)`."""
+    return _key_sql(_KEY_COLUMNS.select, "")
+
+
+@lru_cache(maxsize=1)
+def _usable_key_and_market_sql() -> str:
+    """The same, and beside it the offering's market with a given symbol (or NULLs)."""
+    offering = f"k.{column(ApiKey, 'offering')}"
+    return _key_sql(f"{_KEY_COLUMNS.select}, {market_columns()}", market_by_symbol_join(offering))
+
+
+def _key_sql(select: str, joins: str) -> str:
     return (
-        f"SELECT {_KEY_COLUMNS.select} FROM {table(ApiKey)} k"  # noqa: S608 (names from _meta, values as parameters)
+        f"SELECT {select} FROM {table(ApiKey)} k"  # noqa: S608 (names from _meta, values as parameters)
         f" JOIN {table(Offering)} o ON o.id = k.{column(ApiKey, 'offering')}"
-        f" JOIN {table(User)} u ON u.id = k.{column(ApiKey, 'owner')}"
+        f" JOIN {table(User)} u ON u.id = k.{column(ApiKey, 'owner')}{joins}"
         f" WHERE k.{column(ApiKey, 'key')} = %s AND k.{column(ApiKey, 'revoked_at')} IS NULL"
         f" AND u.{column(User, 'is_active')}"
         f" AND EXISTS (SELECT 1 FROM {table(Enrollment)} e"

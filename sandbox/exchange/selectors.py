@@ -47,12 +47,34 @@ def market_row(where: str, params: list, *, for_update: bool = False) -> Market 
     with prepared() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    if row is None:
+    return None if row is None else market_of(row)
+
+
+def market_of(row) -> Market | None:
+    """The market (its assets attached) in a row selected with `market_columns()`; None where
+    an outer join found none."""
+    if row[0] is None:
         return None
     market, base, quote = _MARKET_COLUMNS.instances(row)
     attach(market, "base", base)
     attach(market, "quote", quote)
     return market
+
+
+def market_columns() -> str:
+    """The select list `market_of` reads (aliases m, b, q)."""
+    return _MARKET_COLUMNS.select
+
+
+def market_by_symbol_join(offering: str) -> str:
+    """LEFT JOINs that find, beside another table's row, the market of the offering `offering`
+    (an SQL expression) with the symbol given as the first parameter, and its two assets."""
+    return (
+        f" LEFT JOIN {table(Market)} m ON m.{column(Market, 'offering')} = {offering}"
+        f" AND m.{column(Market, 'symbol')} = %s"
+        f" LEFT JOIN {table(Asset)} b ON b.code = m.{column(Market, 'base')}"
+        f" LEFT JOIN {table(Asset)} q ON q.code = m.{column(Market, 'quote')}"
+    )
 
 
 def markets(*, offering_id: int) -> QuerySet[Market]:

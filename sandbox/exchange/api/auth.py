@@ -33,8 +33,9 @@ MAX_RECV_WINDOW = 60000
 MAX_AHEAD_MS = 1000
 
 
-def api_key_of(request: HttpRequest, *, required: bool) -> ApiKey | None:
-    """The usable key named by X-MBX-APIKEY; None if none was sent and none is required."""
+def api_key_of(request: HttpRequest, *, required: bool, symbol: str | None = None) -> ApiKey | None:
+    """The usable key named by X-MBX-APIKEY; None if none was sent and none is required. With
+    `symbol`, its offering's market of that symbol is read with it (`usable_key`)."""
     raw = request.headers.get("X-MBX-APIKEY", "")
     if not raw:
         if required:
@@ -42,7 +43,7 @@ def api_key_of(request: HttpRequest, *, required: bool) -> ApiKey | None:
         return None
     if not API_KEY_FORMAT.match(raw):
         raise ApiKeyFormatInvalid("An API key is 64 letters and digits.")
-    api_key = usable_key(raw)
+    api_key = usable_key(raw, symbol=symbol)
     if api_key is None:
         raise ApiKeyRejected("The key is unknown or revoked, or you are no longer enrolled.")
     return api_key

@@ -33,7 +33,7 @@ from sandbox.exchange.api.auth import api_key_of, check_timing, verify_signature
 from sandbox.exchange.api.errors import ApiKeyRejected, UnknownOffering, offering_required
 from sandbox.exchange.api.params import Params
 from sandbox.exchange.apikeys import offering_by_slug
-from sandbox.exchange.errors import ExchangeError
+from sandbox.exchange.errors import ExchangeError, InvalidSymbol
 from sandbox.exchange.models import ApiKey, Market
 
 
@@ -64,7 +64,17 @@ class Call:
         return self.api_key.owner_id
 
     def market(self) -> Market:
-        return selectors.market_by_symbol(offering_id=self.offering.pk, symbol=self.params.symbol())
+        symbol = self.params.symbol()
+        named = getattr(self.api_key, "named_market", None)  # read with the key (usable_key)
+        if (
+            named is not None
+            and named[0] == symbol
+            and self.api_key.offering_id == self.offering.pk
+        ):
+            if named[1] is None:
+                raise InvalidSymbol(symbol)
+            return named[1]
+        return selectors.market_by_symbol(offering_id=self.offering.pk, symbol=symbol)
 
 
 Weight = int | Callable[[Params], int]
@@ -131,7 +141,7 @@ def _admit(call: Call, security: Security, offering_slug: str | None) -> None:
             call.offering = call.api_key.offering
             call.identity = f"key:{call.api_key.pk}"
         return
-    api_key = api_key_of(call.request, required=True)
+    api_key = api_key_of(call.request, required=True, symbol=_named_symbol(call.params))
     if security is Security.SIGNED:  # first: only the key's holder learns more
         verify_signature(call.request, call.params, api_key)
     if path_offering is not None and api_key.offering_id != path_offering.pk:
@@ -141,6 +151,14 @@ def _admit(call: Call, security: Security, offering_slug: str | None) -> None:
     if security is Security.SIGNED:
         check_timing(call.params, call.now_ms)
     call.api_key, call.offering, call.identity = api_key, api_key.offering, f"key:{api_key.pk}"
+
+
+def _named_symbol(params: Params) -> str | None:
+    """The call's symbol, if it names a well-formed one (else `Call.market` says what is wrong)."""
+    try:
+        return params.symbol() if "symbol" in params else None
+    except ExchangeError:
+        return None
 
 
 def _offering_in_path(slug: str | None) -> Offering | None:

@@ -100,6 +100,27 @@ def test_unknown_symbol_is_an_invalid_symbol(api):
     assert response.json()["msg"] == "Invalid symbol."
 
 
+def test_a_symbol_in_lower_case_names_the_same_market(api):
+    response = api.alice.post("order", **limit_order(symbol="btckrw"))
+
+    assert response.status_code == 200
+    assert response.json()["symbol"] == "BTCKRW"
+
+
+def test_a_symbol_of_another_offering_is_invalid_here(api):
+    from sandbox.exchange.markets import list_default_markets
+    from tests.factories import OfferingFactory
+
+    other = OfferingFactory(slug="elsewhere")
+    theirs = next(m for m in list_default_markets(offering_id=other.pk) if m.symbol == "BTCKRW")
+    theirs.symbol = "BTCUSD"
+    theirs.save(update_fields=["symbol"])
+
+    response = api.alice.post("order", **limit_order(symbol="BTCUSD"))
+
+    assert response.json()["code"] == -1121
+
+
 def test_malformed_number_is_illegal_characters(api):
     response = api.alice.post("order", **limit_order(quantity="1e-2"))
 

@@ -23,8 +23,9 @@ def warm(api, django_capture_on_commit_callbacks):
 
 
 def test_resting_limit_order_through_the_api_query_budget(warm, django_assert_max_num_queries):
-    # key, market, BEGIN, lock, accounts, order, journal, postings, balance, market, COMMIT
-    with django_assert_max_num_queries(on_postgres(11, sqlite_extra=1)):
+    # key with its market, BEGIN, lock, accounts, order, journal, postings, balance, market,
+    # COMMIT (here a savepoint and its release, inside the test's transaction)
+    with django_assert_max_num_queries(on_postgres(10, sqlite_extra=1)):
         response = warm.alice.post("order", **limit_order(side="BUY", price="91000000"))
 
     assert response.json()["status"] == "NEW"
@@ -38,7 +39,7 @@ def test_crossing_order_through_the_api_query_budget(
 
     # as resting, plus the maker and the counterparties' and fee accounts, the orders' and
     # trade's writes, the balances' lock, and the fills for the answer
-    with django_assert_max_num_queries(on_postgres(17, sqlite_extra=10)):
+    with django_assert_max_num_queries(on_postgres(14, sqlite_extra=11)):
         response = warm.bob.post("order", **limit_order(side="BUY", price="100000000"))
 
     assert response.json()["status"] == "FILLED"
