@@ -1,6 +1,6 @@
 """End-to-end order placement through the signed Binance-shaped HTTP API on PostgreSQL.
 
-    python bench/api.py [--seconds 15] [--rate 500] [--workers 2] [--clients 2]
+    python bench/api.py [--seconds 15] [--rate 500] [--workers 2] [--clients 2] [--redis URL]
 
 Builds a scratch database (BENCH_DATABASE_URL, default blockcampus_bench on the local server),
 seeds an offering with three markets and traders with API keys, serves the site with uvicorn on
@@ -89,7 +89,13 @@ def seed(database_url: str) -> list[tuple[str, str]]:
     return keys
 
 
-def start_server(database_url: str, workers: int) -> subprocess.Popen:
+def redis(url: str | None) -> dict[str, str]:
+    """The server's environment for Redis: REDIS_URL, or none (the embedded defaults), whatever
+    this shell has set."""
+    return {"REDIS_URL": url} if url else {"REDIS_URL": ""}
+
+
+def start_server(database_url: str, workers: int, redis_url: str | None) -> subprocess.Popen:
     command = [
         str(ROOT / ".venv" / "bin" / "uvicorn"),
         "campus.asgi:application",
@@ -97,7 +103,7 @@ def start_server(database_url: str, workers: int) -> subprocess.Popen:
         "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
     process = subprocess.Popen(
-        command, cwd=ROOT, env=server_env(database_url), start_new_session=True
+        command, cwd=ROOT, env=server_env(database_url, **redis(redis_url)), start_new_session=True
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -297,11 +303,17 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=500)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--clients", type=int, default=2, help="load-generator processes")
+    parser.add_argument(
+        "--redis",
+        metavar="URL",
+        help="serve with Redis as production does (rate limits in its cache, stream messages "
+        "through its channel layer); by default the embedded local-memory ones",
+    )
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
     print(machine_line(), flush=True)
     keys = seed(database_url)
-    server = start_server(database_url, args.workers)
+    server = start_server(database_url, args.workers, args.redis)
     try:
         with multiprocessing.Pool(args.clients) as pool:
             closed = [(s, 2) for s in shares(keys, CONNECTIONS, args.clients)]

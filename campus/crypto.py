@@ -26,14 +26,23 @@ def encrypt_text(plain: str, *, purpose: str) -> str:
     return _fernet(purpose, *_key_material()).encrypt(plain.encode()).decode()
 
 
-def decrypt_text(token: str, *, purpose: str) -> str:
+def decrypt_text(token: str, *, purpose: str, remember: bool = False) -> str:
+    """The plain text. With `remember`, kept in this process's memory for the next call with
+    the same token and keys (for a secret read on every request: the API keys' secrets, which
+    every signed call needs); a rotated key is a new entry, and a failure is never kept."""
+    if remember:
+        return _remembered(token, purpose, *_key_material())
     return _decrypted(token, purpose, *_key_material())
 
 
 @functools.lru_cache(maxsize=4096)
+def _remembered(
+    token: str, purpose: str, configured: tuple[str, ...], site: tuple[str, ...]
+) -> str:
+    return _decrypted(token, purpose, configured, site)
+
+
 def _decrypted(token: str, purpose: str, configured: tuple[str, ...], site: tuple[str, ...]) -> str:
-    """Every signed API call reads its key's secret: remembered per token and key material (a
-    rotated key is a new entry; a failure is not remembered, so it is raised every time)."""
     try:
         return _fernet(purpose, configured, site).decrypt(token.encode()).decode()
     except InvalidToken:

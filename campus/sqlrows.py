@@ -231,9 +231,21 @@ def array(values: Iterable) -> str | list:
     API's CPU per order; the text is built here in one pass and parsed by PostgreSQL in C."""
     values = list(values)
     try:
-        return "{" + ",".join([_ELEMENT[type(value)](value) for value in values]) + "}"
+        return "{" + ",".join([_element(value) for value in values]) + "}"
     except KeyError:  # another type: psycopg knows how to send it
         return values
+
+
+def _element(value) -> str:
+    write = _ELEMENT.get(type(value))
+    if write is None:  # a subclass, such as a model's choices (TextChoices are str)
+        if isinstance(value, str):
+            write = _quoted
+        elif isinstance(value, int) and not isinstance(value, bool):
+            return str(int(value))
+        else:
+            raise KeyError(type(value))
+    return write(value)
 
 
 def _quoted(text: str) -> str:
@@ -263,7 +275,9 @@ def _unnest_insert_sql(model: type[Model], names: tuple[str, ...]) -> str:
     rows and is prepared once, not once per number of rows. Rows come back in their order."""
     quote = connection.ops.quote_name
     fields = [model._meta.get_field(name) for name in names]
-    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+    # the types without their lengths (varchar[], not varchar(80)[]): a cast would cut a value
+    # that is too long, where the column refuses it, as Django's own unnest insert does
+    arrays = ", ".join(f"%s::{field.db_type(connection).split('(')[0]}[]" for field in fields)
     return (
         f"INSERT INTO {table(model)} ({', '.join(quote(f.column) for f in fields)})"  # noqa: S608 (names from _meta, values as parameters)
         f" SELECT * FROM unnest({arrays}) RETURNING {quote(model._meta.pk.column)}"
@@ -296,6 +310,15 @@ def update(obj: Model, names: Sequence[str]) -> None:
 
 def _insert_fields(model: type[Model], keep_pk: bool) -> list:
     return [f for f in model._meta.concrete_fields if keep_pk or f is not model._meta.auto_field]
+
+
+def in_list(expression: str, values: Sequence, kind: str) -> tuple[str, list]:
+    """`<expression> IN (<values>)` as SQL and its parameters: on PostgreSQL one array parameter
+    (`= ANY(%s::<kind>[])`), so that the text is the same for any number of values and is
+    prepared once; elsewhere a placeholder per value (`IN (NULL)` for none)."""
+    if _db().vendor == "postgresql":
+        return f"{expression} = ANY(%s::{kind}[])", [array(values)]
+    return f"{expression} IN ({', '.join(['%s'] * len(values)) or 'NULL'})", list(values)
 
 
 @lru_cache(maxsize=256)

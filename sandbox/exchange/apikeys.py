@@ -147,7 +147,7 @@ def decrypt_secret(api_key: ApiKey) -> str:
     """The plaintext secret. Raises ServiceError if no configured key can decrypt it (the
     encryption keys were rotated without keeping the old one)."""
     try:
-        return decrypt_text(api_key.encrypted_secret, purpose=SECRET_PURPOSE)
+        return decrypt_text(api_key.encrypted_secret, purpose=SECRET_PURPOSE, remember=True)
     except Undecryptable:
         raise ServiceError("undecryptable_secret", "The API key's secret cannot be read.") from None
 

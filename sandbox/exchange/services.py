@@ -11,7 +11,6 @@ import copy
 import logging
 import secrets
 from collections.abc import Sequence
-from functools import lru_cache
 
 from django.db import IntegrityError, connection, transaction
 
@@ -239,34 +238,16 @@ def _taken_pairs(market: Market, entries) -> set[tuple[int, str]]:
     wanted = sorted({r.client_order_id for _, r in entries if r.client_order_id is not None})
     if not wanted:
         return set()
-    owners = sorted({owner for owner, _ in entries})
-    if connection.vendor == "postgresql":  # Binance clients name every order: one prepared text
-        sql, params = (
-            _taken_sql(None, None),
-            [market.pk, sqlrows.array(owners), sqlrows.array(wanted)],
-        )
-    else:
-        sql, params = _taken_sql(len(owners), len(wanted)), [market.pk, *owners, *wanted]
-    with sqlrows.prepared() as cursor:
-        cursor.execute(sql, params)
-        return {(owner, client_id) for owner, client_id in cursor.fetchall()}
-
-
-@lru_cache(maxsize=64)
-def _taken_sql(owners: int | None, wanted: int | None) -> str:
-    """`Order.objects.filter(market=, owner_id__in=, client_order_id__in=)` in SQL: on
-    PostgreSQL (counts None) the lists as arrays, elsewhere a placeholder per value."""
-    if owners is None or wanted is None:
-        owner_in, wanted_in = "= ANY(%s::bigint[])", "= ANY(%s::text[])"
-    else:
-        owner_in = "IN (" + ", ".join(["%s"] * owners) + ")"
-        wanted_in = "IN (" + ", ".join(["%s"] * wanted) + ")"
     owner, client_id = sqlrows.column(Order, "owner"), sqlrows.column(Order, "client_order_id")
-    return (
-        f"SELECT {owner}, {client_id} FROM {sqlrows.table(Order)}"  # noqa: S608 (names from _meta, values as parameters)
-        f" WHERE {sqlrows.column(Order, 'market')} = %s AND {owner} {owner_in}"
-        f" AND {client_id} {wanted_in}"
-    )
+    owner_in, owner_params = sqlrows.in_list(owner, sorted({o for o, _ in entries}), "bigint")
+    wanted_in, wanted_params = sqlrows.in_list(client_id, wanted, "text")
+    with sqlrows.prepared() as cursor:  # Binance clients name every order: one prepared text
+        cursor.execute(
+            f"SELECT {owner}, {client_id} FROM {sqlrows.table(Order)}"  # noqa: S608 (names from _meta, values as parameters)
+            f" WHERE {sqlrows.column(Order, 'market')} = %s AND {owner_in} AND {wanted_in}",
+            [market.pk, *owner_params, *wanted_params],
+        )
+        return set(cursor.fetchall())
 
 
 def _new_order_ids(count: int) -> list[int]:

@@ -208,12 +208,8 @@ _ORDER_COLUMNS = sqlrows.Columns(Order, "o")
 
 
 def _orders(ids: list[int]) -> list[Order]:
-    """`Order.objects.filter(pk__in=ids)`, in SQL (the makers every fill touches); on
-    PostgreSQL one prepared text for any number of ids."""
-    if connection.vendor == "postgresql":
-        where, params = "o.id = ANY(%s::bigint[])", [sqlrows.array(ids)]
-    else:
-        where, params = "o.id IN (" + ", ".join(["%s"] * len(ids)) + ")", ids
+    """`Order.objects.filter(pk__in=ids)`, in SQL (the makers every fill touches)."""
+    where, params = sqlrows.in_list("o.id", ids, "bigint")
     with sqlrows.prepared() as cursor:
         cursor.execute(
             f"SELECT {_ORDER_COLUMNS.select} FROM {sqlrows.table(Order)} o WHERE {where}",  # noqa: S608 (names from _meta, values as parameters)

@@ -176,12 +176,13 @@ def _add_many_in_database(changes: dict[int, dict[str, Decimal]]) -> dict:
     the lock has already taken. NO KEY UPDATE is the lock an UPDATE of non-key columns takes; it
     does not block foreign-key checks. The text is fixed, so PostgreSQL plans it once."""
     pks = sorted(changes)
+    ids = sqlrows.array(pks)
     with sqlrows.prepared() as cursor:
         cursor.execute(
             _ADD_MANY_SQL.format(table=Account._meta.db_table),
             [
-                sqlrows.array(pks),
-                sqlrows.array(pks),
+                ids,
+                ids,
                 sqlrows.array(changes[pk].get("available", ZERO) for pk in pks),
                 sqlrows.array(changes[pk].get("locked", ZERO) for pk in pks),
             ],

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import lru_cache
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from campus.errors import ServiceError
-from campus.sqlrows import Columns, array, attach, column, prepared, table
+from campus.sqlrows import Columns, attach, column, in_list, prepared, table
 from sandbox.wallet.ledger import AVAILABLE, LedgerBatch, Leg
 from sandbox.wallet.models import Account, Asset, Journal, StartingGrant, Wallet
 
@@ -51,13 +50,15 @@ def accounts_for_trading(
     """The owners' accounts in these assets (and, with `fees`, the offering's fee accounts in
     them), their assets attached: `Account.objects.filter(...).select_related("asset")`, in SQL,
     since every order reads them (campus/sqlrows.py)."""
-    fee_kind = [Account.Kind.FEES] if fees else []
-    if connection.vendor == "postgresql":  # one text for any number of owners: prepared
-        sql = _accounts_sql(fees, None, None)
-        params = [offering_id, array(asset_codes), array(owner_ids), *fee_kind]
-    else:
-        sql = _accounts_sql(fees, len(owner_ids), len(asset_codes))
-        params = [offering_id, *asset_codes, *owner_ids, *fee_kind]
+    assets, asset_params = in_list(f"a.{column(Account, 'asset')}", asset_codes, "text")
+    owners, owner_params = in_list(f"a.{column(Account, 'owner')}", owner_ids, "bigint")
+    kind = f" OR a.{column(Account, 'kind')} = %s" if fees else ""
+    sql = (
+        f"SELECT {_ACCOUNT_COLUMNS.select} FROM {table(Account)} a"  # noqa: S608 (names from _meta, values as parameters)
+        f" JOIN {table(Asset)} s ON s.code = a.{column(Account, 'asset')}"
+        f" WHERE a.{column(Account, 'offering')} = %s AND {assets} AND ({owners}{kind})"
+    )
+    params = [offering_id, *asset_params, *owner_params, *([Account.Kind.FEES] if fees else [])]
     with prepared() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -70,23 +71,6 @@ def accounts_for_trading(
 
 
 _ACCOUNT_COLUMNS = Columns(Account, "a").then(Asset, "s")
-
-
-@lru_cache(maxsize=64)
-def _accounts_sql(fees: bool, owners: int | None, assets: int | None) -> str:
-    """PostgreSQL (counts None): the lists as arrays; elsewhere a placeholder per value."""
-    if owners is None or assets is None:
-        owner_in, asset_in = "= ANY(%s::bigint[])", "= ANY(%s::text[])"
-    else:
-        owner_in = "IN (" + (", ".join(["%s"] * owners) or "NULL") + ")"
-        asset_in = "IN (" + ", ".join(["%s"] * assets) + ")"
-    kind = f" OR a.{column(Account, 'kind')} = %s" if fees else ""
-    return (
-        f"SELECT {_ACCOUNT_COLUMNS.select} FROM {table(Account)} a"  # noqa: S608 (names from _meta, values as parameters)
-        f" JOIN {table(Asset)} s ON s.code = a.{column(Account, 'asset')}"
-        f" WHERE a.{column(Account, 'offering')} = %s AND a.{column(Account, 'asset')} {asset_in}"
-        f" AND (a.{column(Account, 'owner')} {owner_in}{kind})"
-    )
 
 
 def system_account(*, offering_id: int, asset_code: str, kind: str) -> Account:

@@ -275,3 +275,85 @@ def test_an_array_of_values_it_cannot_write_as_text_is_left_to_the_driver():
 
     assert sqlrows.array([date(2026, 1, 1)]) == [date(2026, 1, 1)]
     assert sqlrows.array([1, "a b", None]) == '{1,"a b",NULL}'
+
+
+def test_an_array_of_choices_is_written_as_text_too(on_postgres):
+    from sandbox.wallet.models import Journal, Posting
+
+    values = [Journal.Kind.HOLD, Posting.Bucket.AVAILABLE, "plain"]
+
+    written = sqlrows.array(values)
+
+    assert isinstance(written, str)
+    with sqlrows.prepared() as cursor:
+        cursor.execute("SELECT %s::text[]", [written])
+        assert cursor.fetchone()[0] == [str(v) for v in values]
+
+
+def test_values_the_driver_sends_reach_postgresql_as_an_array(on_postgres):
+    from datetime import date
+
+    values = [date(2026, 1, 1), date(2026, 11, 26)]
+
+    with sqlrows.prepared() as cursor:
+        cursor.execute("SELECT %s::date[]", [sqlrows.array(values)])
+        assert cursor.fetchone()[0] == values
+
+
+def test_a_value_too_long_for_its_column_is_refused_not_cut(exchange, on_postgres):
+    from django.db import DataError, transaction
+
+    from sandbox.wallet.models import Journal
+
+    stamp = sqlrows.db_value(Journal, "created_at", timezone.now())
+    row = (exchange.offering.pk, "grant", "r" * 81, "memo", stamp)
+
+    with pytest.raises(DataError), transaction.atomic():
+        sqlrows.insert_rows(Journal, ("offering", "kind", "reference", "memo", "created_at"), [row])
+
+
+def test_an_in_list_selects_what_the_orm_filter_selects(exchange):
+    ids = list(Account.objects.filter(offering=exchange.offering).values_list("pk", flat=True))
+    wanted = ids[::2]
+    where, params = sqlrows.in_list("a.id", wanted, "bigint")
+
+    with sqlrows.prepared() as cursor:
+        cursor.execute(f"SELECT a.id FROM {sqlrows.table(Account)} a WHERE {where}", params)
+        found = sorted(row[0] for row in cursor.fetchall())
+
+    assert found == sorted(wanted)
+    where, params = sqlrows.in_list("a.id", [], "bigint")
+    with sqlrows.prepared() as cursor:
+        cursor.execute(f"SELECT a.id FROM {sqlrows.table(Account)} a WHERE {where}", params)
+        assert cursor.fetchall() == []
+
+
+def test_the_client_order_ids_taken_in_sql_equal_the_orm_filter(exchange):
+    from sandbox.exchange.filters import OrderRequest
+    from sandbox.exchange.services import _taken_pairs
+
+    for owner, client_id in [
+        (exchange.alice, "a-1"),
+        (exchange.alice, "a-2"),
+        (exchange.bob, "b-1"),
+    ]:
+        place_order(
+            owner_id=owner.pk,
+            market=exchange.btc,
+            request=limit("BUY", "0.01", "90000000", client_order_id=client_id),
+        )
+    entries = [
+        (exchange.alice.pk, OrderRequest(side="BUY", type="LIMIT", client_order_id=cid))
+        for cid in ("a-1", "b-1", "new", None)
+    ] + [(exchange.bob.pk, OrderRequest(side="BUY", type="LIMIT", client_order_id="b-1"))]
+    orm = set(
+        Order.objects.filter(
+            market=exchange.btc,
+            owner_id__in=[exchange.alice.pk, exchange.bob.pk],
+            client_order_id__in=["a-1", "b-1", "new"],
+        ).values_list("owner_id", "client_order_id")
+    )
+
+    taken = _taken_pairs(exchange.btc, entries)
+
+    assert taken == orm == {(exchange.alice.pk, "a-1"), (exchange.bob.pk, "b-1")}
