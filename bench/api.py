@@ -41,6 +41,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.figures import percentile  # noqa: E402
 from bench.machine import machine_line  # noqa: E402
 from bench.scratch import bench_offering, server_env  # noqa: E402
 
@@ -263,33 +264,30 @@ def server_pids(server: subprocess.Popen) -> list[int]:
     return found
 
 
-def postgres_pids() -> list[int]:
+def pids_named(name: str) -> list[int]:
+    """The processes whose command is `name` (postgres, redis-server)."""
     pids = []
     for path in Path("/proc").glob("[0-9]*/comm"):
         try:
-            if path.read_text().strip() == "postgres":
+            if path.read_text().strip() == name:
                 pids.append(int(path.parent.name))
         except OSError:
             continue
     return pids
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
-
-
-def measure(pool, server, jobs, loop) -> tuple[list[float], float, dict[str, float]]:
-    """Run a phase; returns latencies, wall seconds and CPU seconds used by each side."""
-    pids = server_pids(server)
-    before = (cpu_seconds(pids), cpu_seconds(postgres_pids()), time.perf_counter())
+def measure(pool, server, jobs, loop, *, redis: bool) -> tuple[list[float], float, dict]:
+    """Run a phase; returns latencies, wall seconds and CPU seconds used by each side (Redis's
+    too when the server uses it)."""
+    sides = {"server": lambda: server_pids(server), "postgres": lambda: pids_named("postgres")}
+    if redis:
+        sides["redis"] = lambda: pids_named("redis-server")
+    before = {side: cpu_seconds(pids()) for side, pids in sides.items()}
+    started = time.perf_counter()
     latencies, client_cpu = drive(pool, jobs, loop)
-    cpu = {
-        "server": cpu_seconds(pids) - before[0],
-        "postgres": cpu_seconds(postgres_pids()) - before[1],
-        "client": client_cpu,
-    }
-    return latencies, time.perf_counter() - before[2], cpu
+    cpu = {side: cpu_seconds(pids()) - before[side] for side, pids in sides.items()}
+    cpu["client"] = client_cpu
+    return latencies, time.perf_counter() - started, cpu
 
 
 def print_cpu(prefix: str, cpu: dict[str, float], orders: int) -> None:
@@ -319,7 +317,7 @@ def main() -> None:
             closed = [(s, 2) for s in shares(keys, CONNECTIONS, args.clients)]
             drive(pool, closed, closed_loop)  # warm the engines and connections
             closed = [(s, args.seconds) for s in shares(keys, CONNECTIONS, args.clients)]
-            latencies, _, cpu = measure(pool, server, closed, closed_loop)
+            latencies, _, cpu = measure(pool, server, closed, closed_loop, redis=bool(args.redis))
             print(f"api_max_orders_per_s: {len(latencies) / args.seconds:.0f} orders/s")
             print(f"api_max_p50_ms: {percentile(latencies, 0.5) * 1000:.1f} ms")
             print_cpu("api_max", cpu, len(latencies))
@@ -328,7 +326,7 @@ def main() -> None:
                 (s, start, args.rate, args.seconds, n, args.clients)
                 for n, s in enumerate(shares(keys, 24, args.clients))
             ]
-            latencies, _, cpu = measure(pool, server, opened, open_loop)
+            latencies, _, cpu = measure(pool, server, opened, open_loop, redis=bool(args.redis))
             elapsed = time.time() - start
         print(f"api_offered_orders_per_s: {args.rate:.0f} orders/s")
         print(f"api_sustained_orders_per_s: {len(latencies) / elapsed:.0f} orders/s")
