@@ -45,10 +45,9 @@ def announce(
     units: MarketUnits,
     *,
     placed: Collection[int] = (),
-    into: list | None = None,
 ) -> None:
-    """Queue the change's messages to go out on commit; or, given `into`, add them to it (a
-    caller placing many orders in one transaction publishes them all at once, in order)."""
+    """Queue the change's messages to go out on commit, all in one hop, in order; `placed`, the
+    orders the change placed (each gets its NEW report)."""
     offering, symbol = market.offering_id, market.symbol
     messages = [
         (market_group(offering, symbol, "trade"), trade_event(symbol, trade))
@@ -69,10 +68,7 @@ def announce(
         messages += [(group, report) for report in reports]
     for owner, position in _positions(settlement, batch).items():
         messages.append((user_group(offering_id=offering, owner_id=owner), position))
-    if into is not None:
-        into.extend(messages)
-    else:
-        publish_on_commit(messages)
+    publish_on_commit(messages)
 
 
 def _touched_levels(settlement, engine, units) -> tuple[list, list]:

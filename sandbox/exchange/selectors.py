@@ -38,9 +38,7 @@ def market_row(where: str, params: list, *, for_update: bool = False) -> Market 
     `for_update`, the market row (only it) locked as `select_for_update(of=("self",))` does."""
     sql = (
         f"SELECT {_MARKET_COLUMNS.select} FROM {table(Market)} m"  # noqa: S608 (names from _meta, values as parameters)
-        f" JOIN {table(Asset)} b ON b.code = m.{column(Market, 'base')}"
-        f" JOIN {table(Asset)} q ON q.code = m.{column(Market, 'quote')}"
-        f" WHERE {where}"
+        f"{_asset_joins('JOIN')} WHERE {where}"
     )
     if for_update and connection.features.has_select_for_update:
         sql += " FOR UPDATE OF m" if connection.features.has_select_for_update_of else " FOR UPDATE"
@@ -71,9 +69,15 @@ def market_by_symbol_join(offering: str) -> str:
     (an SQL expression) with the symbol given as the first parameter, and its two assets."""
     return (
         f" LEFT JOIN {table(Market)} m ON m.{column(Market, 'offering')} = {offering}"
-        f" AND m.{column(Market, 'symbol')} = %s"
-        f" LEFT JOIN {table(Asset)} b ON b.code = m.{column(Market, 'base')}"
-        f" LEFT JOIN {table(Asset)} q ON q.code = m.{column(Market, 'quote')}"
+        f" AND m.{column(Market, 'symbol')} = %s{_asset_joins('LEFT JOIN')}"
+    )
+
+
+def _asset_joins(join: str) -> str:
+    """The market m's base and quote assets, as b and q."""
+    return (
+        f" {join} {table(Asset)} b ON b.code = m.{column(Market, 'base')}"
+        f" {join} {table(Asset)} q ON q.code = m.{column(Market, 'quote')}"
     )
 
 

@@ -37,12 +37,7 @@ from sandbox.exchange.models import OPEN_STATUSES, Market, Order
 from sandbox.exchange.selectors import market_row
 from sandbox.exchange.settlement import Settlement, held_asset
 from sandbox.exchange.units import MarketUnits
-from sandbox.wallet.api import (
-    InsufficientBalance,
-    LedgerBatch,
-    accounts_for_trading,
-    user_accounts,
-)
+from sandbox.wallet.api import InsufficientBalance, LedgerBatch, user_accounts
 
 REJECTION_CODES = {MAKER_WOULD_TAKE: "would_take", STOP_WOULD_TRIGGER: "would_trigger"}
 logger = logging.getLogger(__name__)
@@ -139,7 +134,7 @@ def _place_batch_locked(book, locked: Market, entries) -> list[Order | ExchangeE
     engine = engine_for(book, locked)
     ledger = LedgerBatch(locked.offering_id, follow=True)
     settlement = Settlement(locked, units, ledger)
-    settlement.accounts.update(_batch_accounts(locked, {owner for owner, _ in entries}, settlement))
+    _batch_accounts(locked, {owner for owner, _ in entries}, settlement)
     taken = _taken_pairs(locked, entries)
     order_ids = _new_order_ids(len(entries))
     mark_changed(book, locked)
@@ -183,7 +178,7 @@ def _admit(locked, units, engine, accounts, owner_id, request, order_id, taken):
     anything changed."""
     request = check_shape(request)
     check_filters(locked, request)
-    client_id = request.client_order_id or "bc-" + secrets.token_urlsafe(16)[:22]
+    client_id = request.client_order_id or _fresh_client_id()
     if (owner_id, client_id) in taken:
         raise duplicate_order()
     order = _new_order(locked, owner_id, client_id, request)
@@ -214,23 +209,15 @@ def _sells_for_quote(request: OrderRequest) -> bool:
     )
 
 
-def _batch_accounts(locked: Market, owners: set[int], settlement: Settlement) -> dict:
-    """{(owner, asset): account} for every owner of a batch in the market's two assets, in one
-    query (the fee accounts too, into the settlement); created where missing."""
-    assets = [locked.base_id, locked.quote_id]
-    found = {}
-    for account in accounts_for_trading(
-        offering_id=locked.offering_id, owner_ids=sorted(owners), asset_codes=assets, fees=True
-    ):
-        if account.kind == account.Kind.FEES:
-            settlement.fee_accounts[account.asset_id] = account
-        else:
-            found[(account.owner_id, account.asset_id)] = account
+def _batch_accounts(locked: Market, owners: set[int], settlement: Settlement) -> None:
+    """Every owner's account in the market's two assets (and the fee accounts), into the
+    settlement in one query; created where missing."""
+    settlement.read_accounts(owners)
+    assets = (locked.base_id, locked.quote_id)
     for owner in sorted(owners):
-        if any((owner, code) not in found for code in assets):
+        if any((owner, code) not in settlement.accounts for code in assets):
             mine = user_accounts(offering_id=locked.offering_id, owner_id=owner, asset_codes=assets)
-            found.update({(owner, code): account for code, account in mine.items()})
-    return found
+            settlement.accounts.update({(owner, code): account for code, account in mine.items()})
 
 
 def _taken_pairs(market: Market, entries) -> set[tuple[int, str]]:
@@ -391,10 +378,14 @@ def _client_order_id(market: Market, owner_id: int, request: OrderRequest) -> st
     """The caller's id, refused if already used in this market; or a fresh one, which needs no
     look-up (22 random characters; the unique constraint still stands behind it)."""
     if request.client_order_id is None:
-        return "bc-" + secrets.token_urlsafe(16)[:22]
+        return _fresh_client_id()
     if _taken_pairs(market, [(owner_id, request)]):  # no race: the caller holds the lock
         raise duplicate_order()
     return request.client_order_id
+
+
+def _fresh_client_id() -> str:
+    return "bc-" + secrets.token_urlsafe(16)[:22]
 
 
 def _new_order(market: Market, owner_id: int, client_id: str, request: OrderRequest) -> Order:

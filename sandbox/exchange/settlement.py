@@ -67,17 +67,21 @@ class Settlement:
         wanted = {(o, a) for o in owners for a in assets}
         needs_fees = bool(result.trades or result.triggered) and len(self.fee_accounts) < 2
         if wanted - set(self.accounts) or needs_fees:
-            rows = accounts_for_trading(
-                offering_id=self.market.offering_id,
-                owner_ids=sorted(owners),
-                asset_codes=list(assets),
-                fees=True,
-            )
-            for account in rows:  # the ones held already may carry changes not yet written
-                if account.kind == Account.Kind.FEES:
-                    self.fee_accounts.setdefault(account.asset_id, account)
-                else:
-                    self.accounts.setdefault((account.owner_id, account.asset_id), account)
+            self.read_accounts(owners)
+
+    def read_accounts(self, owners) -> None:
+        """The owners' accounts in the market's two assets, and its fee accounts, in one query.
+        Those held already are kept: they may carry changes not yet written."""
+        for account in accounts_for_trading(
+            offering_id=self.market.offering_id,
+            owner_ids=sorted(owners),
+            asset_codes=[self.market.base_id, self.market.quote_id],
+            fees=True,
+        ):
+            if account.kind == Account.Kind.FEES:
+                self.fee_accounts.setdefault(account.asset_id, account)
+            else:
+                self.accounts.setdefault((account.owner_id, account.asset_id), account)
 
     # -- applying ----------------------------------------------------------------------------
 
@@ -218,9 +222,6 @@ def _orders(ids: list[int]) -> list[Order]:
         return [_ORDER_COLUMNS.instances(row)[0] for row in cursor.fetchall()]
 
 
-_AMOUNTS = ("executed_qty", "cummulative_quote_qty", "held")  # an array is of one type: Decimals
-
-
 def _update_orders_in_one_statement(orders: list[Order]) -> None:
     """UPDATE ... FROM unnest(...): a tenth of what bulk_update's CASE per column costs here,
     and one fixed text for any number of orders, so PostgreSQL plans it once."""
@@ -236,7 +237,9 @@ def _update_orders_in_one_statement(orders: list[Order]) -> None:
             [
                 sqlrows.array(o.pk for o in orders),
                 sqlrows.array(o.status for o in orders),
-                *(sqlrows.array(Decimal(getattr(o, name)) for o in orders) for name in _AMOUNTS),
+                sqlrows.array(o.executed_qty for o in orders),
+                sqlrows.array(o.cummulative_quote_qty for o in orders),
+                sqlrows.array(o.held for o in orders),
                 sqlrows.array(o.stop_triggered for o in orders),
                 sqlrows.array(o.book_version for o in orders),
                 sqlrows.array(o.updated_at for o in orders),

@@ -115,19 +115,13 @@ class LedgerBatch:
                 for leg in pending.legs
             ],
         )
-        journals = [
-            Journal(
-                pk=pk,
-                offering_id=self.offering_id,
-                kind=j.kind,
-                reference=j.reference,
-                memo=j.memo,
-                created_at=now,
+        names = ["id", "offering_id", "kind", "reference", "memo", "created_at"]
+        journals = [  # as if read back from the database
+            Journal.from_db(
+                connection.alias, names, [pk, self.offering_id, j.kind, j.reference, j.memo, now]
             )
             for pk, j in zip(journal_ids, self.journals, strict=True)
         ]
-        for journal in journals:  # as if read back from the database
-            journal._state.adding, journal._state.db = False, connection.alias
         self.balances.update(_apply_net_changes(self.journals))
         self.journals = []
         return journals
