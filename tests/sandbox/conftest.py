@@ -7,9 +7,11 @@ from sandbox.wallet.assets import ensure_standard_assets
 def _fresh_engines():
     """Each test starts from a fresh database, where ids and book versions start over: this
     process's cached matching engines belong to the last test's database, so drop them."""
+    from sandbox.exchange import desk
     from sandbox.exchange.engines import forget_all
 
     forget_all()
+    desk._queues.clear()  # and the order desks: one a failed test left led would never free
 
 
 @pytest.fixture

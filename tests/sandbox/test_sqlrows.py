@@ -100,17 +100,26 @@ def test_select_list_names_every_concrete_column_under_its_alias():
 
     names = columns.select.split(", ")
 
-    assert len(names) == len(Asset._meta.concrete_fields) + len(Account._meta.concrete_fields)
-    assert names[0] == "s." + connection.ops.quote_name("code")
+    quote = connection.ops.quote_name
+    assert names == [
+        f"{alias}.{quote(field.column)}"
+        for model, alias in ((Asset, "s"), (Account, "a"))
+        for field in model._meta.concrete_fields
+    ]
+    assert columns.width == len(names)
 
 
 def test_insert_goes_in_batches_the_database_accepts(exchange, monkeypatch):
+    from django.test.utils import CaptureQueriesContext
+
     monkeypatch.setattr(connection.ops, "bulk_batch_size", lambda fields, objs: 2)
     assets = [Asset(code=f"T{n}", name=f"Token {n}", kind="token", precision=2) for n in range(5)]
 
-    sqlrows.insert(assets)
+    with CaptureQueriesContext(connection) as queries:
+        sqlrows.insert(assets)
 
     assert Asset.objects.filter(code__startswith="T").count() == 5
+    assert sum(q["sql"].startswith("INSERT") for q in queries.captured_queries) == 3  # 2 + 2 + 1
 
 
 def test_insert_refuses_a_row_pointing_at_an_unsaved_object(exchange):
@@ -224,10 +233,14 @@ def test_plain_rows_are_inserted_as_given_and_their_keys_returned_in_order(excha
     stamp = sqlrows.db_value(Journal, "created_at", now)
     rows = [(exchange.offering.pk, "grant", f"ref-{n}", f"memo {n}", stamp) for n in range(5)]
 
-    ids = sqlrows.insert_rows(
-        Journal, ("offering", "kind", "reference", "memo", "created_at"), rows
-    )
+    from django.test.utils import CaptureQueriesContext
 
+    with CaptureQueriesContext(connection) as queries:
+        ids = sqlrows.insert_rows(
+            Journal, ("offering", "kind", "reference", "memo", "created_at"), rows
+        )
+
+    assert sum(q["sql"].startswith("INSERT") for q in queries.captured_queries) == 3  # 2 + 2 + 1
     stored = Journal.objects.in_bulk(ids)
     assert [stored[pk].reference for pk in ids] == [f"ref-{n}" for n in range(5)]
     assert ids == sorted(ids) and len(set(ids)) == 5

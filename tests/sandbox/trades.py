@@ -24,3 +24,15 @@ def bob_sells_to_alice(exchange, *, quantity="0.01", price="100000000", bought=N
     )
     buy = OrderRequest(side="BUY", type="MARKET", quantity=Decimal(bought or quantity))
     place_order(owner_id=exchange.alice.pk, market=exchange.btc, request=buy)
+
+
+def assert_engine_matches_database(market) -> None:
+    """This process's engine for `market` holds the book a rebuild from the database gives."""
+    from sandbox.exchange.engines import _book, rebuild_engine
+
+    market.refresh_from_db()
+    engine = _book(market.pk).engine
+    assert engine is not None, "this process has no engine for the market to compare"
+    rebuilt = rebuild_engine(market)
+    assert engine.depth(limit=1000) == rebuilt.depth(limit=1000)
+    assert engine.open_orders() == rebuilt.open_orders()

@@ -8,3 +8,9 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run on-commit callbacks as a real commit would, so engines trust what they saw."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)

@@ -9,14 +9,13 @@ import pytest
 from django.db import connections
 
 from sandbox.exchange import desk, services
-from sandbox.exchange.engines import _book, rebuild_engine
 from sandbox.exchange.errors import ExchangeError
 from sandbox.exchange.markets import list_default_markets
 from sandbox.exchange.models import Order
 from sandbox.wallet.checks import find_ledger_breaks
 from sandbox.wallet.services import open_wallet
 from tests.factories import OfferingFactory, UserFactory
-from tests.sandbox.trades import limit
+from tests.sandbox.trades import assert_engine_matches_database, limit
 
 CALLERS = 12
 
@@ -75,13 +74,6 @@ def placing(market, owner: int, request):
     return lambda: desk.place_order(owner_id=owner, market=market, request=request)
 
 
-def assert_book_is_the_database(market) -> None:
-    market.refresh_from_db()
-    engine = _book(market.pk).engine
-    if engine is not None:
-        assert engine.open_orders() == rebuild_engine(market).open_orders()
-
-
 def test_orders_arriving_together_are_placed_in_a_few_transactions(market, batches):
     requests = [
         limit("BUY" if n % 2 else "SELL", "0.001", f"{100_000_000 + (n % 5 - 2) * 100_000}")
@@ -97,7 +89,7 @@ def test_orders_arriving_together_are_placed_in_a_few_transactions(market, batch
     assert max(batches) > 1, batches  # the callers behind the first shared transactions
     assert Order.objects.filter(market=market).count() == CALLERS
     assert find_ledger_breaks() == []
-    assert_book_is_the_database(market)
+    assert_engine_matches_database(market)
 
 
 def test_a_refused_order_is_refused_to_its_own_caller_only(market, batches):
@@ -114,6 +106,12 @@ def test_a_refused_order_is_refused_to_its_own_caller_only(market, batches):
 
 def test_a_batch_rolled_back_is_placed_again_one_order_at_a_time(market, monkeypatch):
     failed: list[int] = []
+    alone: list[int] = []
+    place_order = services.place_order
+
+    def placed_alone(*, owner_id, market, request):
+        alone.append(owner_id)
+        return place_order(owner_id=owner_id, market=market, request=request)
 
     def failing(*, market, entries):
         failed.append(len(entries))
@@ -121,12 +119,15 @@ def test_a_batch_rolled_back_is_placed_again_one_order_at_a_time(market, monkeyp
         raise services.BatchRolledBack()
 
     monkeypatch.setattr(services, "place_batch", failing)
+    monkeypatch.setattr(services, "place_order", placed_alone)
     results = at_once(
         [placing(market, o, limit("BUY", "0.001", "90000000")) for o in market.traders]
     )
 
     assert all(isinstance(r, Order) for r in results), results
     assert sum(failed) == CALLERS  # every order went through a batch first ...
+    assert max(failed) > 1, failed  # (batches of several, rolled back as a whole) ...
+    assert sorted(alone) == sorted(market.traders)  # ... then was placed on its own ...
     assert Order.objects.filter(market=market).count() == CALLERS  # ... and was placed once
     assert find_ledger_breaks() == []
 
@@ -134,7 +135,10 @@ def test_a_batch_rolled_back_is_placed_again_one_order_at_a_time(market, monkeyp
 def test_an_error_after_a_batch_may_have_committed_is_never_retried(market, monkeypatch):
     place_batch = services.place_batch
 
+    sizes: list[int] = []
+
     def committed_then_failed(*, market, entries):
+        sizes.append(len(entries))
         place_batch(market=market, entries=entries)
         raise ConnectionError("the answer to COMMIT was lost")
 
@@ -144,6 +148,7 @@ def test_an_error_after_a_batch_may_have_committed_is_never_retried(market, monk
     )
 
     assert all(isinstance(r, ConnectionError) for r in results), results
+    assert max(sizes) > 1, sizes  # whole batches, not only orders placed alone
     assert Order.objects.filter(market=market).count() == CALLERS  # each once, none twice
 
 

@@ -26,12 +26,6 @@ def stop_loss(qty, stop, price):
     )
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run on-commit callbacks as a real commit would, so engines trust what they saw."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
 def other_process(exchange, committed):
     """What a second web process does meanwhile: a fill and a partial fill, a waiting stop, a
     cancel, and new resting orders."""

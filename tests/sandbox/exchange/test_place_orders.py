@@ -8,32 +8,20 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from sandbox.exchange.engines import _book, rebuild_engine
+from sandbox.exchange.engines import _book
 from sandbox.exchange.errors import ExchangeError
 from sandbox.exchange.filters import OrderRequest
 from sandbox.exchange.models import Market, Order, Trade
 from sandbox.exchange.services import place_order, place_orders
 from sandbox.wallet.checks import find_ledger_breaks
-from tests.sandbox.trades import limit
+from tests.sandbox.trades import assert_engine_matches_database, limit
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 def book_of(market: Market):
     engine = _book(market.pk).engine
     return engine.depth(limit=100) if engine is not None else None
-
-
-def assert_engine_matches_database(market: Market) -> None:
-    market.refresh_from_db()
-    cached = _book(market.pk).engine
-    if cached is not None:
-        assert cached.depth(limit=100) == rebuild_engine(market).depth(limit=100)
 
 
 def test_a_batch_rests_and_matches_each_order_as_one_at_a_time_would(exchange, committed):
