@@ -48,6 +48,20 @@ def announce(
 ) -> None:
     """Queue the change's messages to go out on commit, all in one hop, in order; `placed`, the
     orders the change placed (each gets its NEW report)."""
+    messages = announcements(market, settlement, engine, units, placed=placed)
+    publish_on_commit(messages + positions(market.offering_id, settlement.accounts, batch))
+
+
+def announcements(
+    market: Market,
+    settlement: Settlement,
+    engine: MatchingEngine,
+    units: MarketUnits,
+    *,
+    placed: Collection[int] = (),
+) -> list[tuple[str, dict]]:
+    """The change's messages for the market's streams and its orders' owners, in order, without
+    the balances (`positions`, once for the ledger batch: it may span several markets)."""
     offering, symbol = market.offering_id, market.symbol
     messages = [
         (market_group(offering, symbol, "trade"), trade_event(symbol, trade))
@@ -66,9 +80,16 @@ def announce(
         group = user_group(offering_id=offering, owner_id=order.owner_id)
         reports = _execution_reports(market, order, trades_of.get(order.pk, []), order.pk in placed)
         messages += [(group, report) for report in reports]
-    for owner, position in _positions(settlement, batch).items():
-        messages.append((user_group(offering_id=offering, owner_id=owner), position))
-    publish_on_commit(messages)
+    return messages
+
+
+def positions(offering_id: int, accounts: dict, batch: LedgerBatch) -> list[tuple[str, dict]]:
+    """Each owner's balances that `batch` changed, among `accounts` ((owner, asset) to account),
+    as one `outboundAccountPosition` per owner."""
+    return [
+        (user_group(offering_id=offering_id, owner_id=owner), position)
+        for owner, position in _positions(accounts, batch).items()
+    ]
 
 
 def _touched_levels(settlement, engine, units) -> tuple[list, list]:
@@ -133,9 +154,9 @@ def _report(market: Market, order: Order, execution: str, trade: Trade | None) -
     }
 
 
-def _positions(settlement: Settlement, batch: LedgerBatch) -> dict[int, dict]:
+def _positions(accounts: dict, batch: LedgerBatch) -> dict[int, dict]:
     by_owner: dict[int, list] = {}
-    for (owner, code), account in settlement.accounts.items():
+    for (owner, code), account in accounts.items():
         if account.pk in batch.balances:
             available, locked = batch.balances[account.pk]
             by_owner.setdefault(owner, []).append(

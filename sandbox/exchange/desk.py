@@ -3,14 +3,20 @@
 Placing an order alone costs a transaction of its own: the market's row lock, about ten
 statements and a commit, all while every other order for that market waits for the lock. Under
 load most of that is the same work done again for each order. So the API's order placement
-comes through this desk: in each process, the orders for one market that arrive while one is
-being placed queue here, and the thread whose order comes first places the whole queue with
-`services.place_batch`, in one transaction with one write of each kind. Then it hands the desk
-to the first order that arrived meanwhile, and answers its own client. With one order in flight
-a batch is that one order, so nothing waits that would not have waited for the lock anyway.
+comes through this desk: in each process, the orders for one offering's markets that arrive
+while one is being placed queue here, and the thread whose order comes first places the whole
+queue with `services.place_batches`, in one transaction for all their markets with one read and
+one write of each kind. Then it hands the desk to the first order that arrived meanwhile, and
+answers its own client. With one order in flight a batch is that one order, so nothing waits
+that would not have waited for the lock anyway.
+
+One desk per offering rather than per market: with a desk per market, the orders of a busy
+offering spread over its markets, each batch held about two orders, and the fixed cost of a
+transaction (about half of an order's) was paid for each. The markets of a batch are locked in
+id order, as every writer of several markets locks them, so batches cannot deadlock.
 
 Each order keeps its own outcome (placed, or refused with nothing changed), exactly as if it
-had been placed alone. If a batch fails as a whole and was rolled back (another market's order
+had been placed alone. If a batch fails as a whole and was rolled back (another process's order
 spent the same balance a moment earlier, say, so the database refused the lot), each of its
 orders is placed again on its own by its own thread, with `services.place_order`. If it failed
 once it may have committed (the COMMIT itself failed), its callers get the error, as a caller
@@ -37,9 +43,11 @@ logger = logging.getLogger(__name__)
 
 @dataclass(eq=False)
 class _Ticket:
+    market: Market
     owner_id: int
     request: OrderRequest
     woken: threading.Event = field(default_factory=threading.Event)
+    skipped: bool = False  # left out of a round: its market was busy
     leads: bool = False  # this ticket's thread places the queue
     settled: bool = False
     outcome: Order | ExchangeError | _Failed | None = None  # None once settled: place it alone
@@ -57,12 +65,13 @@ _queues_lock = threading.Lock()
 
 
 def place_order(*, owner_id: int, market: Market, request: OrderRequest) -> Order:
-    """`services.place_order`, grouped with the orders for the same market that arrive while it
-    waits. Inside a caller's transaction (a test's, say) it is placed alone, in that one."""
+    """`services.place_order`, grouped with the orders for the offering's markets that arrive
+    while it waits. Inside a caller's transaction (a test's, say) it is placed alone, in that
+    one."""
     if connection.in_atomic_block:
         return services.place_order(owner_id=owner_id, market=market, request=request)
-    ticket = _Ticket(owner_id, request)
-    queue = _queue(market.pk)
+    ticket = _Ticket(market, owner_id, request)
+    queue = _queue(market.offering_id)
     with queue.lock:
         queue.waiting.append(ticket)
         if not queue.led:
@@ -70,7 +79,7 @@ def place_order(*, owner_id: int, market: Market, request: OrderRequest) -> Orde
     if not ticket.leads:
         ticket.woken.wait()
     if not ticket.settled:  # it was given the desk: place what is queued, its own order first
-        _lead(queue, market, ticket)
+        _lead(queue, ticket)
     if ticket.outcome is None:
         return services.place_order(owner_id=owner_id, market=market, request=request)
     if isinstance(ticket.outcome, _Failed):
@@ -80,12 +89,12 @@ def place_order(*, owner_id: int, market: Market, request: OrderRequest) -> Orde
     return ticket.outcome
 
 
-def _lead(queue: _Queue, market: Market, mine: _Ticket) -> None:
+def _lead(queue: _Queue, mine: _Ticket) -> None:
     try:
         while not mine.settled:
             with queue.lock:
                 batch = [queue.waiting.popleft() for _ in range(min(MAX_BATCH, len(queue.waiting)))]
-            _place(market, batch, mine)
+            _place(queue, batch, mine)
     finally:
         with queue.lock:  # hand the desk on, or leave it free
             if queue.waiting:
@@ -95,12 +104,28 @@ def _lead(queue: _Queue, market: Market, mine: _Ticket) -> None:
                 queue.led = False
 
 
-def _place(market: Market, batch: list[_Ticket], mine: _Ticket) -> None:
+def _place(queue: _Queue, batch: list[_Ticket], mine: _Ticket) -> None:
+    """Place a batch; the orders of markets another process is busy with go back to the front
+    of the queue, for the next round."""
     outcomes: list = [None] * len(batch)  # None: place it alone
+    by_market: dict[int, list[_Ticket]] = {}
+    for ticket in batch:  # each market's in the order they arrived
+        by_market.setdefault(ticket.market.pk, []).append(ticket)
     try:
-        outcomes = services.place_batch(
-            market=market, entries=[(ticket.owner_id, ticket.request) for ticket in batch]
+        placed = services.place_batches(
+            [
+                (tickets[0].market, [(ticket.owner_id, ticket.request) for ticket in tickets])
+                for tickets in by_market.values()
+            ],
+            skip_busy=True,
+            wait_for_first=batch[0].skipped,  # the oldest order is not left out twice
         )
+        found = {
+            id(ticket): _AGAIN if results is None else results[n]
+            for tickets, results in zip(by_market.values(), placed, strict=True)
+            for n, ticket in enumerate(tickets)
+        }
+        outcomes = [found[id(ticket)] for ticket in batch]
     except services.BatchRolledBack:
         logger.info(
             "a batch of %d orders was rolled back; placing them one by one",
@@ -112,10 +137,22 @@ def _place(market: Market, batch: list[_Ticket], mine: _Ticket) -> None:
         if not isinstance(error, Exception):
             raise
     finally:
+        again = [
+            ticket for ticket, outcome in zip(batch, outcomes, strict=True) if outcome is _AGAIN
+        ]
+        for ticket in again:
+            ticket.skipped = True
+        with queue.lock:  # ahead of those that arrived since, in the order they came
+            queue.waiting.extendleft(reversed(again))
         for ticket, outcome in zip(batch, outcomes, strict=True):
+            if outcome is _AGAIN:
+                continue
             ticket.outcome, ticket.settled = outcome, True
             if ticket is not mine:
                 ticket.woken.set()
+
+
+_AGAIN = object()  # a ticket's outcome while it waits for the next round
 
 
 @dataclass(frozen=True)
@@ -125,6 +162,6 @@ class _Failed:
     error: BaseException
 
 
-def _queue(market_id: int) -> _Queue:
+def _queue(offering_id: int) -> _Queue:
     with _queues_lock:
-        return _queues.setdefault(market_id, _Queue())
+        return _queues.setdefault(offering_id, _Queue())

@@ -11,11 +11,12 @@ import copy
 import logging
 import secrets
 from collections.abc import Sequence
+from contextlib import ExitStack
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 
 from campus import sqlrows
-from sandbox.exchange.announce import announce
+from sandbox.exchange.announce import announce, announcements, positions
 from sandbox.exchange.engine import (
     MAKER_WOULD_TAKE,
     STOP_WOULD_TRIGGER,
@@ -34,8 +35,9 @@ from sandbox.exchange.errors import (
 )
 from sandbox.exchange.filters import OrderRequest, check_filters, check_shape
 from sandbox.exchange.models import OPEN_STATUSES, Market, Order
-from sandbox.exchange.selectors import market_row
-from sandbox.exchange.settlement import Settlement, held_asset
+from sandbox.exchange.selectors import market_row, market_rows
+from sandbox.exchange.settlement import Settlement, held_asset, read_accounts, write_settlements
+from sandbox.exchange.streams import publish_on_commit
 from sandbox.exchange.units import MarketUnits
 from sandbox.wallet.api import InsufficientBalance, LedgerBatch, user_accounts
 
@@ -86,38 +88,118 @@ def place_orders(
 def place_batch(
     *, market: Market, entries: Sequence[tuple[int, OrderRequest]]
 ) -> list[Order | ExchangeError]:
-    """Place orders of any owners in one market, in the order given, in one transaction: what
-    `place_order` does for each, with the market locked, the rows and the ledger written, and
-    the transaction committed once for the lot (group commit: the API's order desk, desk.py,
-    sends the orders that arrive together). Each entry's outcome is its saved order (with
-    `new_fills`) or the `ExchangeError` that refused it, which changed nothing.
+    """Place orders of any owners in one market, in the order given, in one transaction:
+    `place_batches` with one market."""
+    return place_batches([(market, entries)])[0]
+
+
+def place_batches(
+    groups: Sequence[tuple[Market, Sequence[tuple[int, OrderRequest]]]],
+    *,
+    skip_busy: bool = False,
+    wait_for_first: bool = False,
+) -> list[list[Order | ExchangeError] | None]:
+    """Place orders of any owners in several markets of one offering, each market's in the
+    order given, in one transaction: what `place_order` does for each, with the markets locked
+    (in id order, so that concurrent batches cannot deadlock), one read and one write of each
+    kind for all of them, and the transaction committed once for the lot (group commit: the
+    API's order desk, desk.py, sends the orders that arrive together). Returns, for each group
+    in the order given, each entry's outcome: its saved order (with `new_fills`) or the
+    `ExchangeError` that refused it, which changed nothing.
 
     Every refusal is found before anything is written, so no order needs a savepoint: the order
     ids are taken from the table's sequence up front, each owner's balances are followed in
-    memory from order to order (`LedgerBatch.follow`), and the engine refuses an order without
-    changing its book. Anything else that goes wrong rolls the whole lot back and raises
-    `BatchRolledBack`, after which the caller may place the orders one by one; an error once
-    the transaction may have committed (its COMMIT failed) is raised as it is."""
-    outcomes: list[Order | ExchangeError] = []
+    memory from order to order, across the markets too (`LedgerBatch.follow`; an owner's KRW is
+    one account in every KRW market), and the engine refuses an order without changing its
+    book. Anything else that goes wrong rolls the whole lot back and raises `BatchRolledBack`,
+    after which the caller may place the orders one by one; an error once the transaction may
+    have committed (its COMMIT failed) is raised as it is.
+
+    With `skip_busy`, markets whose rows another transaction holds locked are left out, and
+    their groups' outcomes are None (nothing of them was placed): two processes' batches then
+    work on different markets at once instead of each waiting for all of the other's. If every
+    market is busy, or with `wait_for_first` (the first group's orders were left out before:
+    they must not be left out for ever), it first waits for the first group's market, at most
+    `BUSY_WAIT_MS`, then takes what is free of the others; if it got none, all are None, so
+    that a caller may try again with the orders that arrived meanwhile."""
+    markets = [market for market, _ in groups]
+    if len({m.pk for m in markets}) != len(markets) or len({m.offering_id for m in markets}) > 1:
+        raise ValueError("a batch holds distinct markets of one offering")
+    ordered = sorted(range(len(groups)), key=lambda n: markets[n].pk)
+    outcomes: dict[int, list[Order | ExchangeError]] = {}
     decided = False  # the transaction's body ran to its end: from here on it may have committed
-    with market_writer(market.pk) as book:
+    with ExitStack() as writers:  # this process's locks first, in id order, then the rows'
+        books = [writers.enter_context(market_writer(markets[n].pk)) for n in ordered]
         try:
             with transaction.atomic(durable=True):
-                locked = lock_market(market.pk)
-                if locked.status != Market.Status.TRADING:
-                    return [_closed(locked, request) for _, request in entries]
-                outcomes = _place_batch_locked(book, locked, entries)
+                ids = [markets[n].pk for n in ordered]
+                locked = (
+                    _lock_free_markets(markets[0].pk, ids, wait=wait_for_first)
+                    if skip_busy
+                    else lock_markets(ids)
+                )
+                entries = {markets[n].pk: groups[n][1] for n in ordered}
+                book_of = {markets[n].pk: book for n, book in zip(ordered, books, strict=True)}
+                outcomes = _place_batches_locked(
+                    [(book_of[market.pk], market, entries[market.pk]) for market in locked]
+                )
                 decided = True
+        except _AllBusy:
+            return [None] * len(groups)
         except BaseException as error:
-            book.engine = None  # it may hold orders of a transaction that did not commit
+            for book in books:  # they may hold orders of a transaction that did not commit
+                book.engine = None
             if not decided or isinstance(error, IntegrityError):  # surely rolled back
                 raise BatchRolledBack() from error
             raise  # COMMIT failed (committed or not, nobody knows) or a commit hook did
-    return outcomes
+    return [outcomes.get(market.pk) for market in markets]
 
 
 class BatchRolledBack(Exception):
     """A batch failed and its transaction was rolled back: none of its orders was placed."""
+
+
+class _AllBusy(Exception):
+    """Every market of a batch stayed locked by other transactions: nothing was placed."""
+
+
+BUSY_WAIT_MS = 20
+
+
+def _lock_free_markets(first: int, ids: list[int], *, wait: bool) -> list[Market]:
+    """Lock, in id order, the markets no other transaction holds; if all are held, or with
+    `wait`, first wait for market `first`, at most BUSY_WAIT_MS (in PostgreSQL's queue for its
+    lock, so ahead of those who ask later), then take what is free of the others. Deadlock-free:
+    it waits only while holding no market. Raises _AllBusy if it got none."""
+    if not connection.features.has_select_for_update_skip_locked:
+        return lock_markets(ids)  # SQLite: one writer at a time anyway
+    if not wait:
+        locked = lock_markets(ids, skip_locked=True)
+        if locked:
+            return locked
+    with sqlrows.prepared() as cursor:
+        cursor.execute(
+            "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)",
+            [f"{BUSY_WAIT_MS}ms"],
+        )
+        before = cursor.fetchone()[0]
+    waited_for = []
+    try:
+        with transaction.atomic():  # a savepoint: a wait that ran out aborts only it
+            waited_for = [lock_market(first)]
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+    with sqlrows.prepared() as cursor:  # the ledger's row locks wait as they always do
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [before])
+    others = [pk for pk in ids if pk != first]
+    free = lock_markets(others, skip_locked=True) if others else []
+    if not waited_for and not free:
+        raise _AllBusy()
+    return sorted([*waited_for, *free], key=lambda market: market.pk)
+
+
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 def _closed(market: Market, request: OrderRequest) -> ExchangeError:
@@ -129,15 +211,55 @@ def _closed(market: Market, request: OrderRequest) -> ExchangeError:
     return MarketClosed(market.symbol)
 
 
-def _place_batch_locked(book, locked: Market, entries) -> list[Order | ExchangeError]:
-    units = MarketUnits(locked.tick_size, locked.lot_size)
-    engine = engine_for(book, locked)
-    ledger = LedgerBatch(locked.offering_id, follow=True)
-    settlement = Settlement(locked, units, ledger)
-    _batch_accounts(locked, {owner for owner, _ in entries}, settlement)
-    taken = _taken_pairs(locked, entries)
-    order_ids = _new_order_ids(len(entries))
-    mark_changed(book, locked)
+def _place_batches_locked(groups) -> dict[int, list[Order | ExchangeError]]:
+    """`groups`: (book, locked market, entries), in market id order."""
+    outcomes: dict[int, list[Order | ExchangeError]] = {
+        locked.pk: [_closed(locked, request) for _, request in entries]
+        for _, locked, entries in groups
+        if locked.status != Market.Status.TRADING
+    }
+    groups = [group for group in groups if group[1].status == Market.Status.TRADING]
+    if not groups:
+        return outcomes
+    ledger = LedgerBatch(groups[0][1].offering_id, follow=True)
+    accounts: dict = {}
+    fee_accounts: dict = {}
+    _batch_accounts([(locked, entries) for _, locked, entries in groups], accounts, fee_accounts)
+    taken = _taken_in_markets([(locked, entries) for _, locked, entries in groups])
+    order_ids = iter(_new_order_ids(sum(len(entries) for _, _, entries in groups)))
+    settled = []
+    for book, locked, entries in groups:
+        units = MarketUnits(locked.tick_size, locked.lot_size)
+        engine = engine_for(book, locked)
+        settlement = Settlement(locked, units, ledger, accounts=accounts, fee_accounts=fee_accounts)
+        mark_changed(book, locked)
+        ids = [next(order_ids) for _ in entries]
+        outcomes[locked.pk], placed = _place_in_market(
+            locked, units, engine, settlement, entries, ids, taken[locked.pk]
+        )
+        settled.append((locked, settlement, engine, units, placed))
+    write_settlements([settlement for _, settlement, _, _, _ in settled])
+    _commit_ledger(ledger)
+    _save_markets([(locked, engine, units) for locked, _, engine, units, _ in settled])
+    messages = [
+        message
+        for locked, settlement, engine, units, placed in settled
+        for message in announcements(
+            locked, settlement, engine, units, placed={o.pk for o in placed}
+        )
+    ]
+    publish_on_commit(messages + positions(ledger.offering_id, accounts, ledger))
+    for _, settlement, _, _, placed in settled:
+        for order in placed:
+            order.new_fills = [
+                t for t in settlement.trades if order.pk in (t.buyer_order_id, t.seller_order_id)
+            ]
+    return outcomes
+
+
+def _place_in_market(locked, units, engine, settlement, entries, order_ids, taken):
+    """Admit and match one market's orders of a batch, in order; (outcomes, placed orders)."""
+    ledger = settlement.batch
     assets = (locked.base_id, locked.quote_id)
     outcomes: list[Order | ExchangeError] = []
     placed: list[Order] = []
@@ -161,15 +283,7 @@ def _place_batch_locked(book, locked: Market, entries) -> list[Order | ExchangeE
         settlement.release_excess()  # so that the owner's next order sees what came back
         placed.append(order)
         outcomes.append(order)
-    settlement.write()
-    _commit_ledger(ledger)
-    _save_market(locked, engine, units)
-    announce(locked, settlement, ledger, engine, units, placed={o.pk for o in placed})
-    for order in placed:
-        order.new_fills = [
-            t for t in settlement.trades if order.pk in (t.buyer_order_id, t.seller_order_id)
-        ]
-    return outcomes
+    return outcomes, placed
 
 
 def _admit(locked, units, engine, accounts, owner_id, request, order_id, taken):
@@ -209,32 +323,53 @@ def _sells_for_quote(request: OrderRequest) -> bool:
     )
 
 
-def _batch_accounts(locked: Market, owners: set[int], settlement: Settlement) -> None:
-    """Every owner's account in the market's two assets (and the fee accounts), into the
-    settlement in one query; created where missing."""
-    settlement.read_accounts(owners)
-    assets = (locked.base_id, locked.quote_id)
-    for owner in sorted(owners):
-        if any((owner, code) not in settlement.accounts for code in assets):
-            mine = user_accounts(offering_id=locked.offering_id, owner_id=owner, asset_codes=assets)
-            settlement.accounts.update({(owner, code): account for code, account in mine.items()})
+def _batch_accounts(groups, accounts: dict, fee_accounts: dict) -> None:
+    """Every owner's accounts in the assets of the markets they place in (and the fee accounts),
+    in one query, into `accounts` and `fee_accounts`; created where missing."""
+    wanted: dict[int, set[str]] = {}
+    for market, entries in groups:
+        for owner, _ in entries:
+            wanted.setdefault(owner, set()).update((market.base_id, market.quote_id))
+    offering_id = groups[0][0].offering_id
+    assets = sorted({code for codes in wanted.values() for code in codes})
+    read_accounts(offering_id, wanted, assets, accounts, fee_accounts)
+    for owner in sorted(wanted):
+        missing = sorted(code for code in wanted[owner] if (owner, code) not in accounts)
+        if missing:
+            mine = user_accounts(offering_id=offering_id, owner_id=owner, asset_codes=missing)
+            accounts.update({(owner, code): account for code, account in mine.items()})
 
 
 def _taken_pairs(market: Market, entries) -> set[tuple[int, str]]:
-    """Which (owner, client order id) pairs of a batch are already used in the market."""
-    wanted = sorted({r.client_order_id for _, r in entries if r.client_order_id is not None})
+    """Which (owner, client order id) pairs of a market's entries are already used in it."""
+    return _taken_in_markets([(market, entries)])[market.pk]
+
+
+def _taken_in_markets(groups) -> dict[int, set[tuple[int, str]]]:
+    """For each market of (market, entries) groups, which (owner, client order id) pairs of its
+    entries are already used in it: one query for all."""
+    taken: dict[int, set[tuple[int, str]]] = {market.pk: set() for market, _ in groups}
+    wanted = sorted(
+        {r.client_order_id for _, entries in groups for _, r in entries}
+        - {None}  # fresh ids need no look-up
+    )
     if not wanted:
-        return set()
-    owner, client_id = sqlrows.column(Order, "owner"), sqlrows.column(Order, "client_order_id")
-    owner_in, owner_params = sqlrows.in_list(owner, sorted({o for o, _ in entries}), "bigint")
+        return taken
+    market, owner = sqlrows.column(Order, "market"), sqlrows.column(Order, "owner")
+    client_id = sqlrows.column(Order, "client_order_id")
+    market_in, market_params = sqlrows.in_list(market, sorted(taken), "bigint")
+    owners = sorted({o for _, entries in groups for o, _ in entries})
+    owner_in, owner_params = sqlrows.in_list(owner, owners, "bigint")
     wanted_in, wanted_params = sqlrows.in_list(client_id, wanted, "text")
     with sqlrows.prepared() as cursor:  # Binance clients name every order: one prepared text
         cursor.execute(
-            f"SELECT {owner}, {client_id} FROM {sqlrows.table(Order)}"  # noqa: S608 (names from _meta, values as parameters)
-            f" WHERE {sqlrows.column(Order, 'market')} = %s AND {owner_in} AND {wanted_in}",
-            [market.pk, *owner_params, *wanted_params],
+            f"SELECT {market}, {owner}, {client_id} FROM {sqlrows.table(Order)}"  # noqa: S608 (names from _meta, values as parameters)
+            f" WHERE {market_in} AND {owner_in} AND {wanted_in}",
+            [*market_params, *owner_params, *wanted_params],
         )
-        return set(cursor.fetchall())
+        for market_id, owner_id, used in cursor.fetchall():
+            taken[market_id].add((owner_id, used))
+    return taken
 
 
 def _new_order_ids(count: int) -> list[int]:
@@ -308,6 +443,20 @@ def lock_market(market_id: int) -> Market:
     if market is None:
         raise Market.DoesNotExist(f"market {market_id}")
     return market
+
+
+def lock_markets(market_ids: list[int], *, skip_locked: bool = False) -> list[Market]:
+    """`lock_market` for several markets in one statement, in id order (every writer that holds
+    more than one market locks them in that order, so none waits for another in a cycle). With
+    `skip_locked`, only those no other transaction holds, without waiting (where the database
+    cannot tell, all of them, waiting)."""
+    where, params = sqlrows.in_list("m.id", sorted(market_ids), "bigint")
+    markets = market_rows(where, params, for_update=True, skip_locked=skip_locked)
+    if skip_locked and connection.features.has_select_for_update_skip_locked:
+        return markets
+    if len(markets) != len(set(market_ids)):
+        raise Market.DoesNotExist(f"markets {sorted(market_ids)}")
+    return markets
 
 
 def cancel_order(
@@ -514,6 +663,29 @@ def _commit_ledger(batch: LedgerBatch) -> None:
 
 
 def _save_market(market: Market, engine, units: MarketUnits) -> None:
-    if engine.last_price is not None:
-        market.last_price = units.price(engine.last_price)
-    sqlrows.update(market, ["book_version", "last_price"])
+    _save_markets([(market, engine, units)])
+
+
+def _save_markets(changed: list[tuple[Market, object, MarketUnits]]) -> None:
+    """Each market's new book version and last price: one statement for all on PostgreSQL."""
+    for market, engine, units in changed:
+        if engine.last_price is not None:
+            market.last_price = units.price(engine.last_price)
+    if len(changed) == 1 or connection.vendor != "postgresql":
+        for market, _, _ in changed:
+            sqlrows.update(market, ["book_version", "last_price"])
+        return
+    markets = [market for market, _, _ in changed]
+    with sqlrows.prepared() as cursor:
+        cursor.execute(
+            f"UPDATE {sqlrows.table(Market)} AS m SET book_version = v.book_version, "  # noqa: S608 (a model's table)
+            "last_price = v.last_price FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[]) "
+            "AS v(id, book_version, last_price) WHERE m.id = v.id",
+            [
+                sqlrows.array(m.pk for m in markets),
+                sqlrows.array(m.book_version for m in markets),
+                sqlrows.array(m.last_price for m in markets),
+            ],
+        )
+        if cursor.rowcount != len(markets):
+            raise Market.DoesNotExist(f"markets {[m.pk for m in markets]} were not all updated")

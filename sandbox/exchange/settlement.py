@@ -1,6 +1,6 @@
 """Turning what the engine decided into database rows and ledger postings.
 
-One `Settlement` per placement, cancellation or batch of placements: it updates the touched
+One `Settlement` per market in a placement, cancellation or batch of placements: it updates the touched
 orders, writes the trades, and adds to the caller's `LedgerBatch` one balanced journal per trade
 (the buyer's locked quote to the seller and the fee account, the seller's locked base to the
 buyer and the fee account) and a release for every hold an order no longer needs. Fees are
@@ -35,16 +35,26 @@ ORDER_FIELDS = [*PROGRESS_FIELDS, "book_version", "updated_at"]
 
 
 class Settlement:
-    def __init__(self, market: Market, units: MarketUnits, batch: LedgerBatch) -> None:
+    def __init__(
+        self,
+        market: Market,
+        units: MarketUnits,
+        batch: LedgerBatch,
+        *,
+        accounts: dict[tuple[int, str], Account] | None = None,
+        fee_accounts: dict[str, Account] | None = None,
+    ) -> None:
+        """`accounts` and `fee_accounts` may be shared by the settlements of several markets of
+        one offering settled into one `batch` (an owner's KRW is the same account in each)."""
         self.market = market
         self.units = units
         self.batch = batch
         self.orders: dict[int, Order] = {}
         self._as_loaded: dict[int, tuple] = {}
         self._new: list[Order] = []  # placed in this settlement: inserted, not updated
-        self.accounts: dict[tuple[int, str], Account] = {}
+        self.accounts = {} if accounts is None else accounts
         self.trades: list[Trade] = []
-        self.fee_accounts: dict[str, Account] = {}
+        self.fee_accounts = {} if fee_accounts is None else fee_accounts
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -72,16 +82,13 @@ class Settlement:
     def read_accounts(self, owners) -> None:
         """The owners' accounts in the market's two assets, and its fee accounts, in one query.
         Those held already are kept: they may carry changes not yet written."""
-        for account in accounts_for_trading(
-            offering_id=self.market.offering_id,
-            owner_ids=sorted(owners),
-            asset_codes=[self.market.base_id, self.market.quote_id],
-            fees=True,
-        ):
-            if account.kind == Account.Kind.FEES:
-                self.fee_accounts.setdefault(account.asset_id, account)
-            else:
-                self.accounts.setdefault((account.owner_id, account.asset_id), account)
+        read_accounts(
+            self.market.offering_id,
+            owners,
+            [self.market.base_id, self.market.quote_id],
+            self.accounts,
+            self.fee_accounts,
+        )
 
     # -- applying ----------------------------------------------------------------------------
 
@@ -187,25 +194,53 @@ class Settlement:
 
     def write(self) -> None:
         """Insert the new orders, update the others that changed, insert the trades."""
-        sqlrows.insert(self._new, keep_pk=True)
+        write_settlements([self])
+
+    def changed(self) -> list[Order]:
+        """The orders, other than new ones, that changed since they were tracked."""
         new = {order.pk for order in self._new}
-        changed = [
+        return [
             o
             for o in self.orders.values()
             if o.pk not in new and _progress(o) != self._as_loaded[o.pk]
         ]
-        now = timezone.now()
-        for order in changed:  # stamped, so that other processes' engines catch up on them
-            order.updated_at, order.book_version = now, self.market.book_version
-        if len(changed) == 1:  # the common case; bulk_update's CASE costs more than it saves
-            [order] = changed
-            sqlrows.update(order, ORDER_FIELDS)
-        elif changed and connection.vendor == "postgresql":
-            _update_orders_in_one_statement(changed)
-        elif changed:
-            Order.objects.bulk_update(changed, ORDER_FIELDS)
-        if self.trades:
-            sqlrows.insert(self.trades)
+
+
+def read_accounts(offering_id: int, owners, asset_codes: list[str], accounts, fee_accounts) -> None:
+    """The owners' accounts in these assets, and the offering's fee accounts in them, in one
+    query, into `accounts` (by (owner, asset)) and `fee_accounts` (by asset). Those held already
+    are kept: they may carry changes not yet written."""
+    for account in accounts_for_trading(
+        offering_id=offering_id, owner_ids=sorted(owners), asset_codes=asset_codes, fees=True
+    ):
+        if account.kind == Account.Kind.FEES:
+            fee_accounts.setdefault(account.asset_id, account)
+        else:
+            accounts.setdefault((account.owner_id, account.asset_id), account)
+
+
+def write_settlements(settlements: list[Settlement]) -> None:
+    """Write what settlements (of one market or several) did, one statement of each kind for
+    all of them: the new orders inserted, the others that changed updated (stamped with their
+    market's book version, so that other processes' engines catch up on them), the trades
+    inserted."""
+    sqlrows.insert([order for s in settlements for order in s._new], keep_pk=True)
+    now = timezone.now()
+    changed = []
+    for settlement in settlements:
+        for order in settlement.changed():
+            order.updated_at, order.book_version = now, settlement.market.book_version
+            changed.append(order)
+    if len(changed) == 1:  # the common case; bulk_update's CASE costs more than it saves
+        [order] = changed
+        sqlrows.update(order, ORDER_FIELDS)
+    elif changed and connection.vendor == "postgresql":
+        _update_orders_in_one_statement(changed)
+    elif changed:
+        Order.objects.bulk_update(changed, ORDER_FIELDS)
+    trades = [trade for s in settlements for trade in s.trades]
+    if trades:
+        sqlrows.insert(trades)
 
 
 _ORDER_COLUMNS = sqlrows.Columns(Order, "o")

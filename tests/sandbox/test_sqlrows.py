@@ -343,7 +343,8 @@ def test_an_in_list_selects_what_the_orm_filter_selects(exchange):
 
 def test_the_client_order_ids_taken_in_sql_equal_the_orm_filter(exchange):
     from sandbox.exchange.filters import OrderRequest
-    from sandbox.exchange.services import _taken_pairs
+    from sandbox.exchange.markets import list_default_markets
+    from sandbox.exchange.services import _taken_in_markets, _taken_pairs
 
     for owner, client_id in [
         (exchange.alice, "a-1"),
@@ -370,3 +371,11 @@ def test_the_client_order_ids_taken_in_sql_equal_the_orm_filter(exchange):
     taken = _taken_pairs(exchange.btc, entries)
 
     assert taken == orm == {(exchange.alice.pk, "a-1"), (exchange.bob.pk, "b-1")}
+    # in several markets at once, each market's own: "a-1" is free in ETHKRW
+    eth = next(
+        m
+        for m in list_default_markets(offering_id=exchange.btc.offering_id)
+        if m.symbol == "ETHKRW"
+    )
+    both = _taken_in_markets([(exchange.btc, entries), (eth, entries)])
+    assert both == {exchange.btc.pk: orm, eth.pk: set()}

@@ -1,12 +1,13 @@
-"""The order desk: orders for one market that arrive together are placed in one transaction, each
-caller gets its own outcome, and a batch that fails is placed again one order at a time."""
+"""The order desk: orders for an offering's markets that arrive together are placed in one
+transaction, each caller gets its own outcome, orders of a market another process is busy with
+wait for the next round, and a batch that fails is placed again one order at a time."""
 
 import threading
 import time
 from decimal import Decimal as D
 
 import pytest
-from django.db import connections
+from django.db import connections, transaction
 
 from sandbox.exchange import desk, services
 from sandbox.exchange.errors import ExchangeError
@@ -30,20 +31,24 @@ def market(on_postgres, transactional_db, assets):
     return market
 
 
+def size(groups) -> int:
+    return sum(len(entries) for _, entries in groups)
+
+
 @pytest.fixture
 def batches(monkeypatch):
     """The sizes of the batches the desk placed; the first one is slowed down a little, so that
     callers pile up behind it as they do under load."""
     sizes: list[int] = []
-    place_batch = services.place_batch
+    place_batches = services.place_batches
 
-    def recorded(*, market, entries):
-        sizes.append(len(entries))
+    def recorded(groups, **options):
+        sizes.append(size(groups))
         if len(sizes) == 1:
             time.sleep(0.2)
-        return place_batch(market=market, entries=entries)
+        return place_batches(groups, **options)
 
-    monkeypatch.setattr(services, "place_batch", recorded)
+    monkeypatch.setattr(services, "place_batches", recorded)
     return sizes
 
 
@@ -113,12 +118,12 @@ def test_a_batch_rolled_back_is_placed_again_one_order_at_a_time(market, monkeyp
         alone.append(owner_id)
         return place_order(owner_id=owner_id, market=market, request=request)
 
-    def failing(*, market, entries):
-        failed.append(len(entries))
+    def failing(groups, **options):
+        failed.append(size(groups))
         time.sleep(0.05)
         raise services.BatchRolledBack()
 
-    monkeypatch.setattr(services, "place_batch", failing)
+    monkeypatch.setattr(services, "place_batches", failing)
     monkeypatch.setattr(services, "place_order", placed_alone)
     results = at_once(
         [placing(market, o, limit("BUY", "0.001", "90000000")) for o in market.traders]
@@ -133,16 +138,16 @@ def test_a_batch_rolled_back_is_placed_again_one_order_at_a_time(market, monkeyp
 
 
 def test_an_error_after_a_batch_may_have_committed_is_never_retried(market, monkeypatch):
-    place_batch = services.place_batch
+    place_batches = services.place_batches
 
     sizes: list[int] = []
 
-    def committed_then_failed(*, market, entries):
-        sizes.append(len(entries))
-        place_batch(market=market, entries=entries)
+    def committed_then_failed(groups, **options):
+        sizes.append(size(groups))
+        place_batches(groups, **options)
         raise ConnectionError("the answer to COMMIT was lost")
 
-    monkeypatch.setattr(services, "place_batch", committed_then_failed)
+    monkeypatch.setattr(services, "place_batches", committed_then_failed)
     results = at_once(
         [placing(market, o, limit("BUY", "0.001", "90000000")) for o in market.traders]
     )
@@ -157,10 +162,10 @@ class Stop(BaseException):
 
 
 def test_a_leader_stopped_mid_batch_leaves_the_desk_free(market, monkeypatch):
-    def stopped(*, market, entries):
+    def stopped(groups, **options):
         raise Stop()
 
-    monkeypatch.setattr(services, "place_batch", stopped)
+    monkeypatch.setattr(services, "place_batches", stopped)
     first = at_once([placing(market, market.traders[0], limit("BUY", "0.001", "90000000"))])
     assert isinstance(first[0], Stop)
 
@@ -169,12 +174,182 @@ def test_a_leader_stopped_mid_batch_leaves_the_desk_free(market, monkeypatch):
     assert isinstance(later[0], Order), later  # the desk was handed on, not left taken
 
 
+@pytest.fixture
+def eth(market):
+    eth = next(
+        m for m in list_default_markets(offering_id=market.offering_id) if m.symbol == "ETHKRW"
+    )
+    return eth
+
+
+def test_orders_for_several_markets_arriving_together_share_transactions(market, eth, monkeypatch):
+    seen: list[int] = []  # markets per batch
+    place_batches = services.place_batches
+
+    def recorded(groups, **options):
+        seen.append(len(groups))
+        if len(seen) == 1:
+            time.sleep(0.2)  # so that callers pile up behind the first
+        return place_batches(groups, **options)
+
+    monkeypatch.setattr(services, "place_batches", recorded)
+    orders = [(market, "0.001", "90000000"), (eth, "0.01", "4000000")]  # alternately
+    calls = [
+        placing(orders[n % 2][0], owner, limit("BUY", *orders[n % 2][1:]))
+        for n, owner in enumerate(market.traders)
+    ]
+    results = at_once(calls)
+
+    assert all(isinstance(r, Order) for r in results), results
+    assert [r.market_id for r in results] == [(market, eth)[n % 2].pk for n in range(CALLERS)]
+    assert [r.owner_id for r in results] == market.traders  # each caller its own order
+    assert max(seen) == 2, seen  # both markets in one transaction
+    assert find_ledger_breaks() == []
+    assert_engine_matches_database(market)
+    assert_engine_matches_database(eth)
+
+
+def holding(market):
+    """A transaction of another connection that holds the market's row locked until released;
+    returns (release, thread)."""
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                services.lock_market(market.pk)
+                locked.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert locked.wait(10)
+    return release, thread
+
+
+def test_a_batch_leaves_out_a_market_another_transaction_holds(market, eth):
+    release, thread = holding(market)
+    try:
+        btc_outcomes, eth_outcomes = services.place_batches(
+            [
+                (market, [(market.traders[0], limit("BUY", "0.001", "90000000"))]),
+                (eth, [(market.traders[1], limit("BUY", "0.01", "4000000"))]),
+            ],
+            skip_busy=True,
+        )
+    finally:
+        release.set()
+        thread.join()
+
+    assert btc_outcomes is None  # nothing of it placed
+    assert isinstance(eth_outcomes[0], Order)
+    assert not Order.objects.filter(market=market).exists()
+    assert Order.objects.filter(market=eth).count() == 1
+    assert find_ledger_breaks() == []
+
+
+def test_a_batch_whose_markets_are_all_held_waits_a_little_then_places_nothing(market):
+    release, thread = holding(market)
+    try:
+        started = time.monotonic()
+        outcomes = services.place_batches(
+            [(market, [(market.traders[0], limit("BUY", "0.001", "90000000"))])], skip_busy=True
+        )
+        waited = time.monotonic() - started
+    finally:
+        release.set()
+        thread.join()
+
+    assert outcomes == [None]
+    assert waited >= services.BUSY_WAIT_MS / 1000
+    assert not Order.objects.filter(market=market).exists()
+    [[placed]] = services.place_batches(
+        [(market, [(market.traders[0], limit("BUY", "0.001", "90000000"))])], skip_busy=True
+    )
+    assert isinstance(placed, Order)  # once free, the same order goes in
+    assert find_ledger_breaks() == []
+
+
+def test_orders_for_a_busy_market_wait_while_the_others_go_ahead(market, eth):
+    release, thread = holding(market)
+    results: dict[str, list] = {"btc": [], "eth": []}
+
+    def place(name, m, owner, request):
+        try:
+            results[name].append(desk.place_order(owner_id=owner, market=m, request=request))
+        finally:
+            connections.close_all()
+
+    callers = [
+        threading.Thread(target=place, args=("btc", market, o, limit("BUY", "0.001", "90000000")))
+        for o in market.traders[:3]
+    ] + [
+        threading.Thread(target=place, args=("eth", eth, o, limit("BUY", "0.01", "4000000")))
+        for o in market.traders[3:6]
+    ]
+    try:
+        for caller in callers:
+            caller.start()
+        deadline = time.monotonic() + 20
+        while len(results["eth"]) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        eth_done, btc_done = len(results["eth"]), len(results["btc"])
+    finally:
+        release.set()
+        thread.join()
+    for caller in callers:
+        caller.join(timeout=30)
+
+    assert (eth_done, btc_done) == (3, 0)  # ETH placed while BTCKRW was held
+    assert all(isinstance(r, Order) for r in results["btc"] + results["eth"])
+    assert len(results["btc"]) == 3  # and BTCKRW's once it was free
+    assert Order.objects.filter(market=market).count() == 3
+    assert find_ledger_breaks() == []
+    assert_engine_matches_database(market)
+    assert_engine_matches_database(eth)
+
+
+def test_orders_left_out_before_are_waited_for_even_when_others_are_free(market, eth):
+    release, thread = holding(market)
+    try:
+        started = time.monotonic()
+        outcomes = services.place_batches(
+            [
+                (market, [(market.traders[0], limit("BUY", "0.001", "90000000"))]),
+                (eth, [(market.traders[1], limit("BUY", "0.01", "4000000"))]),
+            ],
+            skip_busy=True,
+            wait_for_first=True,
+        )
+        waited = time.monotonic() - started
+    finally:
+        release.set()
+        thread.join()
+
+    assert waited >= services.BUSY_WAIT_MS / 1000
+    assert outcomes[0] is None  # it waited for BTCKRW, in vain ...
+    assert isinstance(outcomes[1][0], Order)  # ... and then placed what was free
+    assert not Order.objects.filter(market=market).exists()
+    btc_outcomes, eth_outcomes = services.place_batches(
+        [
+            (market, [(market.traders[0], limit("BUY", "0.001", "90000000"))]),
+            (eth, [(market.traders[1], limit("BUY", "0.01", "4000000"))]),
+        ],
+        skip_busy=True,
+        wait_for_first=True,
+    )
+    assert isinstance(btc_outcomes[0], Order) and isinstance(eth_outcomes[0], Order)
+    assert find_ledger_breaks() == []
+
+
 @pytest.mark.django_db
 def test_inside_a_caller_s_transaction_an_order_is_placed_alone(exchange, monkeypatch):
-    def unused(**kwargs):
+    def unused(*args, **kwargs):
         raise AssertionError("no batch inside a transaction")
 
-    monkeypatch.setattr(services, "place_batch", unused)
+    monkeypatch.setattr(services, "place_batches", unused)
     order = desk.place_order(
         owner_id=exchange.alice.pk, market=exchange.btc, request=limit("BUY", "0.001", "90000000")
     )

@@ -1,6 +1,7 @@
-"""Orders of many owners placed together in one transaction (`services.place_batch`, the order
-desk's group commit): each outcome is exactly what `place_order` would have given that order in
-its turn, a refused order changes nothing, and the ledger and the engine stay right."""
+"""Orders of many owners placed together in one transaction (`services.place_batch`, and
+`place_batches` for several markets at once: the order desk's group commit): each outcome is
+exactly what `place_order` would have given that order in its turn, a refused order changes
+nothing, and the ledger and the engines stay right."""
 
 import random
 from dataclasses import replace
@@ -14,7 +15,7 @@ from sandbox.exchange.filters import OrderRequest
 from sandbox.exchange.loadgen import RandomFlow
 from sandbox.exchange.markets import list_default_markets
 from sandbox.exchange.models import Market, Order, Trade
-from sandbox.exchange.services import place_batch, place_order
+from sandbox.exchange.services import place_batch, place_batches, place_order
 from sandbox.wallet.checks import find_ledger_breaks
 from sandbox.wallet.models import Account
 from sandbox.wallet.services import issue, open_wallet
@@ -23,25 +24,30 @@ from tests.sandbox.trades import assert_engine_matches_database, limit
 
 pytestmark = pytest.mark.django_db
 REFERENCE = D("100000000")  # BTCKRW: tick 1000 KRW, lot 0.00001 BTC
+REFERENCES = {"BTCKRW": REFERENCE, "ETHKRW": D("5000000")}  # ETHKRW: tick 100, lot 0.0001
 FUNDS = {"KRW": D("60000000"), "BTC": D("0.6")}
 
 
-def make_twins(funds: dict) -> tuple[list[int], object, object]:
-    """Two offerings, each with its BTCKRW market, and the same four traders funded alike in
-    both (the starting grant, plus `funds`): one market is fed in batches, the other one order
-    at a time."""
+def make_twin_offerings(funds: dict) -> tuple[list[int], dict, dict]:
+    """Two offerings, each with its markets (by symbol), and the same four traders funded alike
+    in both (the starting grant, plus `funds`): one offering is fed in batches, the other one
+    order at a time."""
     users = [UserFactory() for _ in range(4)]
-    markets = []
+    offerings = []
     for _ in range(2):
         offering = OfferingFactory()
         for user in users:
             open_wallet(offering_id=offering.pk, owner_id=user.pk)
             if funds:
                 issue(offering_id=offering.pk, owner_id=user.pk, amounts=funds, memo="test")
-        markets.append(
-            next(m for m in list_default_markets(offering_id=offering.pk) if m.symbol == "BTCKRW")
-        )
-    return [u.pk for u in users], markets[0], markets[1]
+        offerings.append({m.symbol: m for m in list_default_markets(offering_id=offering.pk)})
+    return [u.pk for u in users], offerings[0], offerings[1]
+
+
+def make_twins(funds: dict) -> tuple[list[int], object, object]:
+    """`make_twin_offerings`, with only their BTCKRW markets."""
+    owners, batched, alone = make_twin_offerings(funds)
+    return owners, batched["BTCKRW"], alone["BTCKRW"]
 
 
 @pytest.fixture
@@ -60,7 +66,7 @@ def random_entries(market, owners: list[int], count: int, seed: int) -> list:
     """The load generator's orders (limit GTC/IOC/FOK, post-only, market by quantity and by
     quote amount, stops, every self-trade prevention mode), with reused client order ids,
     orders too big for any balance and prices off the tick mixed in."""
-    flow = RandomFlow(market, owners, REFERENCE, seed=seed)
+    flow = RandomFlow(market, owners, REFERENCES[market.symbol], seed=seed)
     rng = random.Random(seed)
     used: dict[int, list[str]] = {owner: [] for owner in owners}
     entries = []
@@ -297,3 +303,88 @@ def test_each_placed_order_lists_its_own_fills(twins, committed):
     ]
     assert [(t.price, t.qty) for t in second.new_fills] == [(D("101000000"), D("0.005"))]
     assert all(t.pk for t in first.new_fills + second.new_fills)
+
+
+@pytest.mark.parametrize("funds", [{**FUNDS, "ETH": D("12")}, {}], ids=["funded", "short"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_batch_across_markets_gives_each_order_what_placing_it_alone_would_have(
+    funds, seed, assets, committed
+):
+    owners, batched, alone = make_twin_offerings(funds)
+    symbols = ["BTCKRW", "ETHKRW"]
+    streams = {s: random_entries(batched[s], owners, 100, seed + n) for n, s in enumerate(symbols)}
+    rng = random.Random(seed)
+
+    results: dict[str, list] = {s: [] for s in symbols}
+    in_turn = []  # the order in which a batch places them: by market id, each market's in order
+    shared = 0
+    while any(streams.values()):
+        groups = []
+        for symbol in rng.sample(symbols, k=len(symbols)):  # given in any order
+            size = rng.randint(0, 8)
+            taken, streams[symbol] = streams[symbol][:size], streams[symbol][size:]
+            if taken:
+                groups.append((batched[symbol], taken))
+        if not groups:
+            continue
+        shared += len(groups) > 1
+        with committed():
+            outcomes = place_batches(groups)
+        for (market, entries), placed in zip(groups, outcomes, strict=True):
+            assert len(placed) == len(entries)  # each group's outcomes, in the order given
+            results[market.symbol] += placed
+        for market, entries in sorted(groups, key=lambda group: group[0].pk):
+            in_turn += [(market.symbol, entry) for entry in entries]
+    placed_alone: dict[str, list] = {s: [] for s in symbols}
+    for symbol, (owner, request) in in_turn:
+        try:
+            with committed():
+                order = place_order(owner_id=owner, market=alone[symbol], request=request)
+            placed_alone[symbol].append(order)
+        except ExchangeError as refused:
+            placed_alone[symbol].append(refused)
+
+    assert shared > 5  # many batches held both markets
+    for symbol in symbols:
+        assert [outcome(r) for r in results[symbol]] == [outcome(r) for r in placed_alone[symbol]]
+        position = {
+            r.pk: n
+            for placed in (results[symbol], placed_alone[symbol])
+            for n, r in enumerate(placed)
+            if isinstance(r, Order)
+        }
+        assert trades_of(batched[symbol], position) == trades_of(alone[symbol], position)
+        assert len(trades_of(batched[symbol], position)) > 5
+        assert_engine_matches_database(batched[symbol])
+    kinds = {outcome(r)[0] for placed in results.values() for r in placed}
+    assert {"refused", "FILLED"} <= kinds
+    assert balances(batched["BTCKRW"]) == balances(alone["BTCKRW"])  # the whole offering's
+    assert find_ledger_breaks() == []
+
+
+def test_an_owner_s_orders_in_two_markets_of_a_batch_share_one_balance(assets, committed):
+    owners, markets, _ = make_twin_offerings(FUNDS)
+    btc, eth = markets["BTCKRW"], markets["ETHKRW"]
+    buyer = owners[0]  # 70M KRW with the starting grant
+    with committed():
+        [eth_results, btc_results] = place_batches(
+            [
+                (eth, [(buyer, limit("BUY", "5", "5000000"))]),  # 25M: after the BTC buy, too much
+                (btc, [(buyer, limit("BUY", "0.5", "100000000"))]),  # 50M, placed first (lower id)
+            ]
+        )
+    assert btc.pk < eth.pk
+    assert outcome(btc_results[0])[0] == "NEW"
+    assert eth_results[0].code == "insufficient_balance"
+    krw = Account.objects.get(offering_id=btc.offering_id, owner_id=buyer, asset_id="KRW")
+    assert krw.locked == D("50000000")
+    assert not Order.objects.filter(market=eth).exists()
+    assert find_ledger_breaks() == []
+
+
+def test_a_batch_is_of_distinct_markets_of_one_offering(twins):
+    _, market, other_offering_s = twins
+    with pytest.raises(ValueError, match="distinct markets of one offering"):
+        place_batches([(market, []), (market, [])])
+    with pytest.raises(ValueError, match="distinct markets of one offering"):
+        place_batches([(market, []), (other_offering_s, [])])
