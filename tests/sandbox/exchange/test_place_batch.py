@@ -388,3 +388,43 @@ def test_a_batch_is_of_distinct_markets_of_one_offering(twins):
         place_batches([(market, []), (market, [])])
     with pytest.raises(ValueError, match="distinct markets of one offering"):
         place_batches([(market, []), (other_offering_s, [])])
+
+
+def test_a_batch_across_markets_tells_each_owner_their_balances_once(
+    assets, committed, monkeypatch
+):
+    from sandbox.exchange import services
+    from sandbox.exchange.streams import user_group
+
+    owners, markets, _ = make_twin_offerings(FUNDS)
+    btc, eth = markets["BTCKRW"], markets["ETHKRW"]
+    seller, buyer = owners[0], owners[1]
+    with committed():
+        place_order(owner_id=seller, market=btc, request=limit("SELL", "0.01", "100000000"))
+    sent: list[list] = []
+    monkeypatch.setattr(services, "publish_on_commit", sent.append)
+    with committed():
+        place_batches(
+            [
+                (btc, [(buyer, limit("BUY", "0.01", "100000000"))]),  # takes the seller's order
+                (eth, [(buyer, limit("BUY", "0.1", "4000000"))]),  # rests
+            ]
+        )
+
+    [messages] = sent  # one publish for the whole batch
+    mine = user_group(offering_id=btc.offering_id, owner_id=buyer)
+    positions = [p for g, p in messages if g == mine and p["e"] == "outboundAccountPosition"]
+    assert len(positions) == 1  # once, not once per market
+    assert sorted(b["a"] for b in positions[0]["B"]) == ["BTC", "KRW"]  # what changed
+    krw = Account.objects.get(offering_id=btc.offering_id, owner_id=buyer, asset_id="KRW")
+    [krw_line] = [b for b in positions[0]["B"] if b["a"] == "KRW"]
+    assert D(krw_line["f"]) == krw.available and D(krw_line["l"]) == krw.locked
+    reports = [(p["s"], p["x"]) for g, p in messages if g == mine and p["e"] == "executionReport"]
+    assert reports == [("BTCKRW", "NEW"), ("BTCKRW", "TRADE"), ("ETHKRW", "NEW")]
+    depth = [g for g, p in messages if p.get("e") == "depthUpdate"]
+    assert len(depth) == 2  # one diff per market
+    theirs = user_group(offering_id=btc.offering_id, owner_id=seller)
+    assert [p["e"] for g, p in messages if g == theirs] == [
+        "executionReport",
+        "outboundAccountPosition",
+    ]
