@@ -120,12 +120,12 @@ def _place(queue: _Queue, batch: list[_Ticket], mine: _Ticket) -> None:
             skip_busy=True,
             wait_for_first=batch[0].skipped,  # the oldest order is not left out twice
         )
-        found = {
-            id(ticket): _AGAIN if results is None else results[n]
+        found = {  # tickets compare by identity
+            ticket: _AGAIN if results is None else results[n]
             for tickets, results in zip(by_market.values(), placed, strict=True)
             for n, ticket in enumerate(tickets)
         }
-        outcomes = [found[id(ticket)] for ticket in batch]
+        outcomes = [found[ticket] for ticket in batch]
     except services.BatchRolledBack:
         logger.info(
             "a batch of %d orders was rolled back; placing them one by one",

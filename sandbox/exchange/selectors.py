@@ -33,11 +33,10 @@ def market_by_symbol(*, offering_id: int, symbol: str) -> Market:
 _MARKET_COLUMNS = Columns(Market, "m").then(Asset, "b").then(Asset, "q")
 
 
-def market_row(where: str, params: list, *, for_update: bool = False) -> Market | None:
-    """`Market.objects.select_related("base", "quote").filter(<where>).first()`, in SQL; with
-    `for_update`, the market row (only it) locked as `select_for_update(of=("self",))` does."""
+def market_row(where: str, params: list) -> Market | None:
+    """`Market.objects.select_related("base", "quote").filter(<where>).first()`, in SQL."""
     with prepared() as cursor:
-        cursor.execute(_market_sql(where, for_update=for_update), params)
+        cursor.execute(_market_sql(where), params)
         row = cursor.fetchone()
     return None if row is None else market_of(row)
 
@@ -45,27 +44,26 @@ def market_row(where: str, params: list, *, for_update: bool = False) -> Market 
 def market_rows(
     where: str, params: list, *, for_update: bool = False, skip_locked: bool = False
 ) -> list[Market]:
-    """`market_row` for every market that matches, in id order (so that rows locked `for_update`
-    are locked in that order); with `skip_locked` too, those another transaction holds locked
-    are left out (where the database can tell)."""
-    sql = _market_sql(where, for_update=for_update, ordered=True)
-    if for_update and skip_locked and connection.features.has_select_for_update_skip_locked:
-        sql += " SKIP LOCKED"
+    """`market_row` for every market that matches, in id order; with `for_update`, their rows
+    (only them) locked in that order, as `select_for_update(of=("self",))` does, and with
+    `skip_locked` too, those another transaction holds locked are left out (where the database
+    can tell)."""
+    sql = _market_sql(where) + " ORDER BY m.id"
+    features = connection.features
+    if for_update and features.has_select_for_update:
+        sql += " FOR UPDATE OF m" if features.has_select_for_update_of else " FOR UPDATE"
+        if skip_locked and features.has_select_for_update_skip_locked:
+            sql += " SKIP LOCKED"
     with prepared() as cursor:
         cursor.execute(sql, params)
         return [market_of(row) for row in cursor.fetchall()]
 
 
-def _market_sql(where: str, *, for_update: bool, ordered: bool = False) -> str:
-    sql = (
+def _market_sql(where: str) -> str:
+    return (
         f"SELECT {_MARKET_COLUMNS.select} FROM {table(Market)} m"  # noqa: S608 (names from _meta, values as parameters)
         f"{_asset_joins('JOIN')} WHERE {where}"
     )
-    if ordered:
-        sql += " ORDER BY m.id"
-    if for_update and connection.features.has_select_for_update:
-        sql += " FOR UPDATE OF m" if connection.features.has_select_for_update_of else " FOR UPDATE"
-    return sql
 
 
 def market_of(row) -> Market | None:

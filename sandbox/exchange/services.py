@@ -35,7 +35,7 @@ from sandbox.exchange.errors import (
 )
 from sandbox.exchange.filters import OrderRequest, check_filters, check_shape
 from sandbox.exchange.models import OPEN_STATUSES, Market, Order
-from sandbox.exchange.selectors import market_row, market_rows
+from sandbox.exchange.selectors import market_rows
 from sandbox.exchange.settlement import Settlement, held_asset, read_accounts, write_settlements
 from sandbox.exchange.streams import publish_on_commit
 from sandbox.exchange.units import MarketUnits
@@ -123,31 +123,29 @@ def place_batches(
     `BUSY_WAIT_MS`, then takes what is free of the others; if it got none, all are None, so
     that a caller may try again with the orders that arrived meanwhile."""
     markets = [market for market, _ in groups]
-    if len({m.pk for m in markets}) != len(markets) or len({m.offering_id for m in markets}) > 1:
+    entries = {market.pk: market_entries for market, market_entries in groups}
+    if len(entries) != len(groups) or len({m.offering_id for m in markets}) > 1:
         raise ValueError("a batch holds distinct markets of one offering")
-    ordered = sorted(range(len(groups)), key=lambda n: markets[n].pk)
+    ids = sorted(entries)
     outcomes: dict[int, list[Order | ExchangeError]] = {}
     decided = False  # the transaction's body ran to its end: from here on it may have committed
     with ExitStack() as writers:  # this process's locks first, in id order, then the rows'
-        books = [writers.enter_context(market_writer(markets[n].pk)) for n in ordered]
+        books = {pk: writers.enter_context(market_writer(pk)) for pk in ids}
         try:
             with transaction.atomic(durable=True):
-                ids = [markets[n].pk for n in ordered]
                 locked = (
                     _lock_free_markets(markets[0].pk, ids, wait=wait_for_first)
                     if skip_busy
                     else lock_markets(ids)
                 )
-                entries = {markets[n].pk: groups[n][1] for n in ordered}
-                book_of = {markets[n].pk: book for n, book in zip(ordered, books, strict=True)}
                 outcomes = _place_batches_locked(
-                    [(book_of[market.pk], market, entries[market.pk]) for market in locked]
+                    [(books[market.pk], market, entries[market.pk]) for market in locked]
                 )
                 decided = True
         except _AllBusy:
             return [None] * len(groups)
         except BaseException as error:
-            for book in books:  # they may hold orders of a transaction that did not commit
+            for book in books.values():  # they may hold orders of a transaction not committed
                 book.engine = None
             if not decided or isinstance(error, IntegrityError):  # surely rolled back
                 raise BatchRolledBack() from error
@@ -439,9 +437,7 @@ def lock_market(market_id: int) -> Market:
     """The market row, locked until the transaction ends: the cross-process half of "one writer
     per market". Only the market row: locking the joined asset rows too would make every market
     quoted in the same asset (all the KRW ones) wait for each other."""
-    market = market_row("m.id = %s", [market_id], for_update=True)
-    if market is None:
-        raise Market.DoesNotExist(f"market {market_id}")
+    [market] = lock_markets([market_id])
     return market
 
 
