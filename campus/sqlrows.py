@@ -17,6 +17,11 @@ API key look-up, with its joins, took longer to plan than to run.
 `insert(objs)` and `update(obj, fields)` are the matching writes: `bulk_create` and
 `QuerySet.update` for plain rows, with their SQL built once per shape rather than per call.
 
+`pipeline()` sends the statements written inside it without waiting for each one's answer
+(PostgreSQL's pipeline mode): a write that needs no answer (`send_rows`, an UPDATE) costs no
+round trip of its own, and one that does (`send_insert`, `send_rows`) is waited for only where
+its answer is read, together with everything sent before it.
+
 Table and column names come from the models' `_meta`, so a renamed column breaks the query
 loudly in the tests rather than silently. Every query written this way is tested against the
 queryset it replaces.
@@ -24,7 +29,9 @@ queryset it replaces.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -176,14 +183,64 @@ def attach(instance: Model, name: str, related: Model) -> None:
     instance._meta.get_field(name).set_cached_value(instance, related)
 
 
+@contextmanager
+def pipeline():
+    """PostgreSQL: inside, statements are sent without waiting for their answers; an answer is
+    waited for when it is read (`fetchall`, the functions `send_insert` and `send_rows`
+    return), and all are in when the block ends. An error in any statement is raised at the
+    latest there, and the transaction must then roll back. So a row count, or anything else
+    read from an answer, is checked only after it was read. Elsewhere it changes nothing."""
+    db = _db()
+    if db.vendor != "postgresql":
+        yield
+        return
+    db.ensure_connection()
+    outer, _pipelines.open = getattr(_pipelines, "open", False), True
+    try:
+        with db.wrap_database_errors, db.connection.pipeline():
+            yield
+    finally:
+        _pipelines.open = outer
+
+
+_pipelines = threading.local()  # `open`: this thread is inside pipeline()
+
+
+def in_pipeline() -> bool:
+    return getattr(_pipelines, "open", False)
+
+
+def send(sql: str, params: Sequence) -> Callable[[], list[tuple]]:
+    """Execute a statement on a `prepared()` cursor; the function returned reads its rows
+    (inside `pipeline()`, waiting for them only then)."""
+    cursor = prepared()  # open until its rows are read
+
+    def rows() -> list[tuple]:
+        with cursor:
+            return cursor.fetchall()
+
+    cursor.execute(sql, params)
+    if in_pipeline():
+        return rows
+    found = rows()
+    return lambda: found
+
+
 def insert(objs: Sequence[Model], *, keep_pk: bool = False) -> None:
     """INSERT `objs` (all of one model, new) and set their primary keys, as `bulk_create` does
     for plain rows: `auto_now_add` and `auto_now` fields are stamped, values go through each
     field's `get_db_prep_save`, a related object not yet saved is refused, and rows go in
     batches the database accepts. No signals (none are used here). With `keep_pk`, the rows
     keep the primary keys the objects already have (taken from the table's sequence)."""
+    send_insert(objs, keep_pk=keep_pk)()
+
+
+def send_insert(objs: Sequence[Model], *, keep_pk: bool = False) -> Callable[[], None]:
+    """`insert`, in two steps: the rows are sent now, and the function returned sets the new
+    primary keys (inside `pipeline()`, waiting for the answer only then). With `keep_pk` there
+    is nothing to wait for: the objects are saved as they are."""
     if not objs:
-        return
+        return _nothing
     model, db = type(objs[0]), _db()
     fields = _insert_fields(model, keep_pk)
     for obj in objs:
@@ -192,11 +249,22 @@ def insert(objs: Sequence[Model], *, keep_pk: bool = False) -> None:
         [field.get_db_prep_save(field.pre_save(obj, add=True), db) for field in fields]
         for obj in objs
     ]
-    ids = insert_rows(model, tuple(field.name for field in fields), rows)
-    for obj, pk in zip(objs, ids, strict=True):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = db.alias
+    read_ids = send_rows(model, tuple(field.name for field in fields), rows)
+
+    def saved(ids: Sequence[int]) -> None:
+        for obj, pk in zip(objs, ids, strict=True):
+            obj.pk = pk
+            obj._state.adding = False
+            obj._state.db = db.alias
+
+    if keep_pk:
+        saved([obj.pk for obj in objs])
+        return _nothing
+    return lambda: saved(read_ids())
+
+
+def _nothing() -> None:
+    return None
 
 
 def insert_rows(model: type[Model], names: tuple[str, ...], rows: Sequence[Sequence]) -> list[int]:
@@ -205,23 +273,43 @@ def insert_rows(model: type[Model], names: tuple[str, ...], rows: Sequence[Seque
     keys in order, in batches the database accepts. For rows written by the dozen on every order
     (the ledger's postings): no model instance is built only to be taken apart again. Nothing is
     stamped or converted: the caller gives every value, `auto_now_add` fields included."""
+    return send_rows(model, names, rows)()
+
+
+def send_rows(
+    model: type[Model], names: tuple[str, ...], rows: Sequence[Sequence]
+) -> Callable[[], list[int]]:
+    """`insert_rows`, in two steps: the rows are sent now, and the function returned reads their
+    new primary keys (inside `pipeline()`, waiting for the answer only then; a caller that needs
+    no keys need not call it)."""
     if not rows:
-        return []
+        return list
     db = _db()
-    ids: list[int] = []
+    cursors = []  # open until their answers are read
     batch = max(1, db.ops.bulk_batch_size(list(names), rows))
     for start in range(0, len(rows), batch):
         part = rows[start : start + batch]
-        with prepared() as cursor:
-            if db.vendor == "postgresql":  # one fixed statement for any number of rows
-                columns = [array(column) for column in zip(*part, strict=True)]
-                cursor.execute(_unnest_insert_sql(model, names), columns)
-            else:
-                cursor.execute(
-                    _insert_sql(model, names, len(part)), [value for row in part for value in row]
-                )
-            ids += [row[0] for row in cursor.fetchall()]
-    return ids
+        cursor = prepared()
+        cursors.append(cursor)
+        if db.vendor == "postgresql":  # one fixed statement for any number of rows
+            columns = [array(column) for column in zip(*part, strict=True)]
+            cursor.execute(_unnest_insert_sql(model, names), columns)
+        else:
+            cursor.execute(
+                _insert_sql(model, names, len(part)), [value for row in part for value in row]
+            )
+
+    def ids() -> list[int]:
+        try:
+            return [row[0] for cursor in cursors for row in cursor.fetchall()]
+        finally:
+            for cursor in cursors:
+                cursor.close()
+
+    if in_pipeline():
+        return ids
+    read = ids()  # outside a pipeline the answer is in: read it, and close the cursors
+    return lambda: read
 
 
 def array(values: Iterable) -> str | list:

@@ -13,7 +13,7 @@ this process no longer trusts (a rolled-back write) or one too far behind.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -61,10 +61,13 @@ def market_writer(market_id: int) -> Iterator[_Book]:
 CATCH_UP_LIMIT = 2000  # changed orders; past this a rebuild is as cheap and simpler
 
 
-def engine_for(book: _Book, market: Market) -> MatchingEngine:
-    """The engine for a market row locked by the caller, brought up to date if it is behind."""
+def engine_for(book: _Book, market: Market, *, changed: Caught | None = None) -> MatchingEngine:
+    """The engine for a market row locked by the caller, brought up to date if it is behind.
+    `changed`: what `send_catch_up` read for this book, if the caller read it already."""
     behind = book.engine is not None and book.version != market.book_version
-    if behind and (book.version is None or not catch_up(book.engine, market, since=book.version)):
+    if behind and (
+        book.version is None or not catch_up(book.engine, market, since=book.version, read=changed)
+    ):
         book.engine = None
     if book.engine is None:
         book.engine = rebuild_engine(market)
@@ -72,12 +75,37 @@ def engine_for(book: _Book, market: Market) -> MatchingEngine:
     return book.engine
 
 
-def catch_up(engine: MatchingEngine, market: Market, *, since: int) -> bool:
+@dataclass(frozen=True)
+class Caught:
+    """The orders of a market changed after book version `since`, read ahead (send_catch_up)."""
+
+    since: int
+    orders: list[Order]
+
+
+def send_catch_up(book: _Book, market_id: int) -> Callable[[], Caught | None]:
+    """Send the read `catch_up` would make for this book (under the caller's lock of it), so
+    that it can go out with other statements (`sqlrows.pipeline()`); None if there is nothing
+    to catch up from (no engine, or one not trusted)."""
+    if book.engine is None or book.version is None:
+        return lambda: None
+    since = book.version
+    orders = send_changed_orders(market_id, since=since, limit=CATCH_UP_LIMIT + 1)
+    return lambda: Caught(since, orders())
+
+
+def catch_up(
+    engine: MatchingEngine, market: Market, *, since: int, read: Caught | None = None
+) -> bool:
     """Apply to `engine` what other writers did after book version `since`; False if there was
     too much of it (the caller rebuilds instead). The result is the book `rebuild_engine` gives:
-    the same open orders, in order_id order at each price."""
+    the same open orders, in order_id order at each price. `read`: those orders, if read
+    already (for `since`)."""
     units = MarketUnits(market.tick_size, market.lot_size)
-    changed = changed_orders(market.pk, since=since, limit=CATCH_UP_LIMIT + 1)
+    if read is not None and read.since == since:
+        changed = read.orders
+    else:
+        changed = changed_orders(market.pk, since=since, limit=CATCH_UP_LIMIT + 1)
     if len(changed) > CATCH_UP_LIMIT:
         return False
     try:
@@ -96,14 +124,18 @@ _ORDER_COLUMNS = sqlrows.Columns(Order, "o")
 def changed_orders(market_id: int, *, since: int, limit: int) -> list[Order]:
     """`Order.objects.filter(market=..., book_version__gt=since).order_by("pk")[:limit]`, in
     SQL: with several processes taking turns on a market, nearly every write catches up first."""
+    return send_changed_orders(market_id, since=since, limit=limit)()
+
+
+def send_changed_orders(market_id: int, *, since: int, limit: int) -> Callable[[], list[Order]]:
+    """`changed_orders`, sent: the function returned reads them (`sqlrows.send`)."""
     sql = (
         f"SELECT {_ORDER_COLUMNS.select} FROM {sqlrows.table(Order)} o"  # noqa: S608 (names from _meta, values as parameters)
         f" WHERE o.{sqlrows.column(Order, 'market')} = %s"
         f" AND o.{sqlrows.column(Order, 'book_version')} > %s ORDER BY o.id LIMIT %s"
     )
-    with sqlrows.prepared() as cursor:
-        cursor.execute(sql, [market_id, since, limit])
-        return [_ORDER_COLUMNS.instances(row)[0] for row in cursor.fetchall()]
+    rows = sqlrows.send(sql, [market_id, since, limit])
+    return lambda: [_ORDER_COLUMNS.instances(row)[0] for row in rows()]
 
 
 def mark_changed(book: _Book, market: Market) -> None:

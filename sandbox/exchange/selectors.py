@@ -7,6 +7,7 @@ process answers the same. Sums are done in Python over exact Decimals (SQLite wo
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -15,7 +16,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from campus.sqlrows import Columns, attach, column, prepared, table
+from campus.sqlrows import Columns, attach, column, prepared, send, table
 from sandbox.exchange.errors import InvalidSymbol
 from sandbox.exchange.models import OPEN_STATUSES, Market, Order, Trade
 from sandbox.wallet.api import Account, Asset
@@ -48,15 +49,21 @@ def market_rows(
     (only them) locked in that order, as `select_for_update(of=("self",))` does, and with
     `skip_locked` too, those another transaction holds locked are left out (where the database
     can tell)."""
+    return send_market_rows(where, params, for_update=for_update, skip_locked=skip_locked)()
+
+
+def send_market_rows(
+    where: str, params: list, *, for_update: bool = False, skip_locked: bool = False
+) -> Callable[[], list[Market]]:
+    """`market_rows`, sent: the function returned reads them (see `sqlrows.send`)."""
     sql = _market_sql(where) + " ORDER BY m.id"
     features = connection.features
     if for_update and features.has_select_for_update:
         sql += " FOR UPDATE OF m" if features.has_select_for_update_of else " FOR UPDATE"
         if skip_locked and features.has_select_for_update_skip_locked:
             sql += " SKIP LOCKED"
-    with prepared() as cursor:
-        cursor.execute(sql, params)
-        return [market_of(row) for row in cursor.fetchall()]
+    rows = send(sql, params)
+    return lambda: [market_of(row) for row in rows()]
 
 
 def _market_sql(where: str) -> str:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import copy
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 
@@ -24,7 +25,7 @@ from sandbox.exchange.engine import (
     UnknownOrder,
 )
 from sandbox.exchange.engine import Order as EngineOrder
-from sandbox.exchange.engines import engine_for, mark_changed, market_writer
+from sandbox.exchange.engines import Caught, engine_for, mark_changed, market_writer, send_catch_up
 from sandbox.exchange.errors import (
     CancelRejected,
     ExchangeError,
@@ -35,11 +36,17 @@ from sandbox.exchange.errors import (
 )
 from sandbox.exchange.filters import OrderRequest, check_filters, check_shape
 from sandbox.exchange.models import OPEN_STATUSES, Market, Order
-from sandbox.exchange.selectors import market_rows
-from sandbox.exchange.settlement import Settlement, held_asset, read_accounts, write_settlements
+from sandbox.exchange.selectors import send_market_rows
+from sandbox.exchange.settlement import Settlement, file_accounts, held_asset, send_settlements
 from sandbox.exchange.streams import publish_on_commit
 from sandbox.exchange.units import MarketUnits
-from sandbox.wallet.api import InsufficientBalance, LedgerBatch, user_accounts
+from sandbox.wallet.api import (
+    Account,
+    InsufficientBalance,
+    LedgerBatch,
+    send_accounts_for_trading,
+    user_accounts,
+)
 
 REJECTION_CODES = {MAKER_WOULD_TAKE: "would_take", STOP_WOULD_TRIGGER: "would_trigger"}
 logger = logging.getLogger(__name__)
@@ -133,13 +140,11 @@ def place_batches(
         books = {pk: writers.enter_context(market_writer(pk)) for pk in ids}
         try:
             with transaction.atomic(durable=True):
-                locked = (
-                    _lock_free_markets(markets[0].pk, ids, wait=wait_for_first)
-                    if skip_busy
-                    else lock_markets(ids)
+                locked, reads = _lock_and_read(
+                    groups, books, skip_busy=skip_busy, wait_for_first=wait_for_first
                 )
                 outcomes = _place_batches_locked(
-                    [(books[market.pk], market, entries[market.pk]) for market in locked]
+                    [(books[market.pk], market, entries[market.pk]) for market in locked], reads
                 )
                 decided = True
         except _AllBusy:
@@ -164,40 +169,73 @@ class _AllBusy(Exception):
 BUSY_WAIT_MS = 20
 
 
-def _lock_free_markets(first: int, ids: list[int], *, wait: bool) -> list[Market]:
-    """Lock, in id order, the markets no other transaction holds; if all are held, or with
-    `wait`, first wait for market `first`, at most BUSY_WAIT_MS (in PostgreSQL's queue for its
-    lock, so ahead of those who ask later), then take what is free of the others. Deadlock-free:
-    it waits only while holding no market. Raises _AllBusy if it got none."""
-    if not connection.features.has_select_for_update_skip_locked:
-        return lock_markets(ids)  # SQLite: one writer at a time anyway
-    if not wait:
-        locked = lock_markets(ids, skip_locked=True)
-        if locked:
-            return locked
-    with sqlrows.prepared() as cursor:
-        cursor.execute(
-            "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)",
-            [f"{BUSY_WAIT_MS}ms"],
-        )
-        before = cursor.fetchone()[0]
-    waited_for = []
+def _lock_and_read(groups, books, *, skip_busy: bool, wait_for_first: bool):
+    """Lock the batch's markets (see `place_batches`) and read what placing in them needs:
+    (locked markets, `_Reads`). On PostgreSQL that is one round trip (after the transaction's
+    BEGIN, which psycopg waits for): the locks, and the reads behind them, go out together
+    (the server runs them in order, so the reads see the markets as locked; those of markets
+    left out were read for nothing). Raises _AllBusy if it got no market."""
+    if not (skip_busy and connection.features.has_select_for_update_skip_locked):
+        locked = lock_markets([market.pk for market, _ in groups])  # SQLite: one writer anyway
+        with sqlrows.pipeline():
+            read = _send_reads(groups, books)
+        return locked, read()
+    first, others = groups[0][0].pk, sorted(market.pk for market, _ in groups[1:])
+    if not wait_for_first:
+        with sqlrows.pipeline():  # sent together; the block's end waits for all the answers
+            free = send_lock_markets([first, *others], skip_locked=True)
+            read = _send_reads(groups, books)
+        if locked := free():
+            return locked, read()
+    return _wait_for_first(groups, books, first, others)
+
+
+def _wait_for_first(groups, books, first: int, others: list[int]):
+    """First wait for market `first`, at most BUSY_WAIT_MS (in PostgreSQL's queue for its lock,
+    so ahead of those who ask later), then lock what is free of the others, and read: one round
+    trip if the first market came in time; if not, one more: the wait is rolled back (to a
+    savepoint) and the others are tried. Deadlock-free: it waits only while holding no market (the ledger's
+    row locks wait as they always do: the timeout is set back before them)."""
     try:
-        with transaction.atomic():  # a savepoint: a wait that ran out aborts only it
-            waited_for = [lock_market(first)]
+        with sqlrows.pipeline():
+            _send_command("SAVEPOINT busy_wait")
+            sqlrows.send(_KEEP_LOCK_TIMEOUT, [f"{BUSY_WAIT_MS}ms"])
+            waited = send_lock_markets([first])
+            _send_command("RELEASE SAVEPOINT busy_wait")
+            sqlrows.send(_RESTORE_LOCK_TIMEOUT, [])
+            free = send_lock_markets(others, skip_locked=True)
+            read = _send_reads(groups, books)
+        return sorted([*waited(), *free()], key=lambda market: market.pk), read()
     except OperationalError as error:
         if getattr(error.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
             raise
-    with sqlrows.prepared() as cursor:  # the ledger's row locks wait as they always do
-        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [before])
-    others = [pk for pk in ids if pk != first]
-    free = lock_markets(others, skip_locked=True) if others else []
-    if not waited_for and not free:
-        raise _AllBusy()
-    return sorted([*waited_for, *free], key=lambda market: market.pk)
+    # the wait ran out: undone, timeout too (not in the pipeline below: psycopg forgets its
+    # prepared statements when it sees a rollback, which those sent after it would still use)
+    _send_command("ROLLBACK TO SAVEPOINT busy_wait")
+    with sqlrows.pipeline():
+        _send_command("RELEASE SAVEPOINT busy_wait")
+        free = send_lock_markets(others, skip_locked=True)
+        read = _send_reads(groups, books)
+    if locked := free():
+        return locked, read()
+    raise _AllBusy()
 
 
 LOCK_NOT_AVAILABLE = "55P03"
+# the transaction's lock timeout kept in a setting of its own, to be set back after the wait
+_KEEP_LOCK_TIMEOUT = (
+    "SELECT set_config('blockcampus.lock_timeout', current_setting('lock_timeout'), true),"
+    " set_config('lock_timeout', %s, true)"
+)
+_RESTORE_LOCK_TIMEOUT = (
+    "SELECT set_config('lock_timeout', current_setting('blockcampus.lock_timeout'), true)"
+)
+
+
+def _send_command(sql: str) -> None:
+    """A statement without parameters or rows (a savepoint's), on Django's own cursor."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
 
 
 def _closed(market: Market, request: OrderRequest) -> ExchangeError:
@@ -209,8 +247,33 @@ def _closed(market: Market, request: OrderRequest) -> ExchangeError:
     return MarketClosed(market.symbol)
 
 
-def _place_batches_locked(groups) -> dict[int, list[Order | ExchangeError]]:
-    """`groups`: (book, locked market, entries), in market id order."""
+@dataclass
+class _Reads:
+    """What a batch reads before placing: the owners' accounts (and the fee accounts), the client
+    order ids already used, fresh order ids, and per market the changes its engine catches up
+    on (see `engines.send_catch_up`)."""
+
+    accounts: list[Account]
+    taken: dict[int, set[tuple[int, str]]]
+    order_ids: list[int]
+    changed: dict[int, Caught | None]
+
+
+def _send_reads(groups, books) -> Callable[[], _Reads]:
+    """Send the reads of a batch's (market, entries) groups; the function returned reads them
+    (inside `sqlrows.pipeline()`, all in one round trip)."""
+    accounts = _send_batch_accounts(groups)
+    taken = _send_taken_in_markets(groups)
+    order_ids = _send_new_order_ids(sum(len(entries) for _, entries in groups))
+    changed = {market.pk: send_catch_up(books[market.pk], market.pk) for market, _ in groups}
+    return lambda: _Reads(
+        accounts(), taken(), order_ids(), {pk: read() for pk, read in changed.items()}
+    )
+
+
+def _place_batches_locked(groups, reads: _Reads) -> dict[int, list[Order | ExchangeError]]:
+    """`groups`: (book, locked market, entries), in market id order; `reads`: what
+    `_send_reads` read for them (and perhaps for more)."""
     outcomes: dict[int, list[Order | ExchangeError]] = {
         locked.pk: [_closed(locked, request) for _, request in entries]
         for _, locked, entries in groups
@@ -222,23 +285,30 @@ def _place_batches_locked(groups) -> dict[int, list[Order | ExchangeError]]:
     ledger = LedgerBatch(groups[0][1].offering_id, follow=True)
     accounts: dict = {}
     fee_accounts: dict = {}
-    _batch_accounts([(locked, entries) for _, locked, entries in groups], accounts, fee_accounts)
-    taken = _taken_in_markets([(locked, entries) for _, locked, entries in groups])
-    order_ids = iter(_new_order_ids(sum(len(entries) for _, _, entries in groups)))
+    file_accounts(reads.accounts, accounts, fee_accounts)
+    _add_missing_accounts([(locked, entries) for _, locked, entries in groups], accounts)
+    order_ids = iter(reads.order_ids)
     settled = []
     for book, locked, entries in groups:
         units = MarketUnits(locked.tick_size, locked.lot_size)
-        engine = engine_for(book, locked)
+        engine = engine_for(book, locked, changed=reads.changed[locked.pk])
         settlement = Settlement(locked, units, ledger, accounts=accounts, fee_accounts=fee_accounts)
         mark_changed(book, locked)
         ids = [next(order_ids) for _ in entries]
         outcomes[locked.pk], placed = _place_in_market(
-            locked, units, engine, settlement, entries, ids, taken[locked.pk]
+            locked, units, engine, settlement, entries, ids, reads.taken[locked.pk]
         )
         settled.append((locked, settlement, engine, units, placed))
-    write_settlements([settlement for _, settlement, _, _, _ in settled])
-    _commit_ledger(ledger)
-    _save_markets([(locked, engine, units) for locked, _, engine, units, _ in settled])
+    with sqlrows.pipeline():  # on PostgreSQL two round trips for all the batch's writes:
+        trades_saved = send_settlements([settlement for _, settlement, _, _, _ in settled])
+        markets_saved = _send_markets(
+            [(locked, engine, units) for locked, _, engine, units, _ in settled]
+        )
+        _commit_ledger(
+            ledger
+        )  # the first waits for the journals' ids, the block's end for the rest
+    trades_saved()
+    markets_saved()
     messages = [
         message
         for locked, settlement, engine, units, placed in settled
@@ -246,7 +316,8 @@ def _place_batches_locked(groups) -> dict[int, list[Order | ExchangeError]]:
             locked, settlement, engine, units, placed={o.pk for o in placed}
         )
     ]
-    publish_on_commit(messages + positions(ledger.offering_id, accounts, ledger))
+    # not waited for: the next batch need not wait while these go out (in order, after it)
+    publish_on_commit(messages + positions(ledger.offering_id, accounts, ledger), wait=False)
     for _, settlement, _, _, placed in settled:
         for order in placed:
             order.new_fills = [
@@ -321,16 +392,32 @@ def _sells_for_quote(request: OrderRequest) -> bool:
     )
 
 
-def _batch_accounts(groups, accounts: dict, fee_accounts: dict) -> None:
-    """Every owner's accounts in the assets of the markets they place in (and the fee accounts),
-    in one query, into `accounts` and `fee_accounts`; created where missing."""
+def _wanted_accounts(groups) -> dict[int, set[str]]:
+    """owner: the assets of the markets they place in, of (market, entries) groups."""
     wanted: dict[int, set[str]] = {}
     for market, entries in groups:
         for owner, _ in entries:
             wanted.setdefault(owner, set()).update((market.base_id, market.quote_id))
+    return wanted
+
+
+def _send_batch_accounts(groups) -> Callable[[], list[Account]]:
+    """Every owner's accounts in the assets of the markets they place in, and the fee accounts,
+    in one query, sent (`_add_missing_accounts` then creates those not there yet)."""
+    wanted = _wanted_accounts(groups)
+    return send_accounts_for_trading(
+        offering_id=groups[0][0].offering_id,
+        owner_ids=sorted(wanted),
+        asset_codes=sorted({code for codes in wanted.values() for code in codes}),
+        fees=True,
+        only={(owner, code) for owner, codes in wanted.items() for code in codes},
+    )
+
+
+def _add_missing_accounts(groups, accounts: dict) -> None:
+    """Create, into `accounts`, the (owner, asset) accounts of the groups not read yet."""
+    wanted = _wanted_accounts(groups)
     offering_id = groups[0][0].offering_id
-    assets = sorted({code for codes in wanted.values() for code in codes})
-    read_accounts(offering_id, wanted, assets, accounts, fee_accounts)
     for owner in sorted(wanted):
         missing = sorted(code for code in wanted[owner] if (owner, code) not in accounts)
         if missing:
@@ -346,41 +433,50 @@ def _taken_pairs(market: Market, entries) -> set[tuple[int, str]]:
 def _taken_in_markets(groups) -> dict[int, set[tuple[int, str]]]:
     """For each market of (market, entries) groups, which (owner, client order id) pairs of its
     entries are already used in it: one query for all."""
+    return _send_taken_in_markets(groups)()
+
+
+def _send_taken_in_markets(groups) -> Callable[[], dict[int, set[tuple[int, str]]]]:
+    """`_taken_in_markets`, sent: the function returned reads them (`sqlrows.send`)."""
     taken: dict[int, set[tuple[int, str]]] = {market.pk: set() for market, _ in groups}
     wanted = sorted(
         {r.client_order_id for _, entries in groups for _, r in entries}
         - {None}  # fresh ids need no look-up
     )
     if not wanted:
-        return taken
+        return lambda: taken
     market, owner = sqlrows.column(Order, "market"), sqlrows.column(Order, "owner")
     client_id = sqlrows.column(Order, "client_order_id")
     market_in, market_params = sqlrows.in_list(market, sorted(taken), "bigint")
     owners = sorted({o for _, entries in groups for o, _ in entries})
     owner_in, owner_params = sqlrows.in_list(owner, owners, "bigint")
     wanted_in, wanted_params = sqlrows.in_list(client_id, wanted, "text")
-    with sqlrows.prepared() as cursor:  # Binance clients name every order: one prepared text
-        cursor.execute(
-            f"SELECT {market}, {owner}, {client_id} FROM {sqlrows.table(Order)}"  # noqa: S608 (names from _meta, values as parameters)
-            f" WHERE {market_in} AND {owner_in} AND {wanted_in}",
-            [*market_params, *owner_params, *wanted_params],
-        )
-        for market_id, owner_id, used in cursor.fetchall():
+    rows = sqlrows.send(  # Binance clients name every order: one prepared text
+        f"SELECT {market}, {owner}, {client_id} FROM {sqlrows.table(Order)}"  # noqa: S608 (names from _meta, values as parameters)
+        f" WHERE {market_in} AND {owner_in} AND {wanted_in}",
+        [*market_params, *owner_params, *wanted_params],
+    )
+
+    def read() -> dict[int, set[tuple[int, str]]]:
+        for market_id, owner_id, used in rows():
             taken[market_id].add((owner_id, used))
-    return taken
+        return taken
+
+    return read
 
 
-def _new_order_ids(count: int) -> list[int]:
-    """`count` order ids, ascending, for rows this transaction will insert. Taken under the
-    market's lock, so they are above every id the market's engine has seen."""
+def _send_new_order_ids(count: int) -> Callable[[], list[int]]:
+    """`count` order ids, ascending, for rows this transaction will insert; sent on PostgreSQL
+    (the function returned reads them, `sqlrows.send`), taken at once elsewhere. Taken under
+    the market's lock, so they are above every id the market's engine has seen."""
     table = Order._meta.db_table
+    if connection.vendor == "postgresql":
+        rows = sqlrows.send(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, count],
+        )
+        return lambda: sorted(row[0] for row in rows())
     with sqlrows.prepared() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, count],
-            )
-            return sorted(row[0] for row in cursor.fetchall())
         # SQLite: writers are serialised (transactions begin IMMEDIATE), so the ids after the
         # highest ever given out are free; the table's sequence is moved past them, as
         # PostgreSQL's is, so that ids of refused orders (which the engine saw) are not reused.
@@ -391,7 +487,7 @@ def _new_order_ids(count: int) -> list[int]:
         cursor.execute(
             "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, last + count]
         )
-        return list(range(last + 1, last + 1 + count))
+    return lambda: list(range(last + 1, last + 1 + count))
 
 
 def _place_locked(book, locked: Market, owner_id: int, request: OrderRequest) -> Order:
@@ -446,13 +542,25 @@ def lock_markets(market_ids: list[int], *, skip_locked: bool = False) -> list[Ma
     more than one market locks them in that order, so none waits for another in a cycle). With
     `skip_locked`, only those no other transaction holds, without waiting (where the database
     cannot tell, all of them, waiting)."""
+    return send_lock_markets(market_ids, skip_locked=skip_locked)()
+
+
+def send_lock_markets(
+    market_ids: list[int], *, skip_locked: bool = False
+) -> Callable[[], list[Market]]:
+    """`lock_markets`, sent: the function returned reads the locked markets (`sqlrows.send`)."""
     where, params = sqlrows.in_list("m.id", sorted(market_ids), "bigint")
-    markets = market_rows(where, params, for_update=True, skip_locked=skip_locked)
-    if skip_locked and connection.features.has_select_for_update_skip_locked:
+    rows = send_market_rows(where, params, for_update=True, skip_locked=skip_locked)
+
+    def locked() -> list[Market]:
+        markets = rows()
+        if skip_locked and connection.features.has_select_for_update_skip_locked:
+            return markets
+        if len(markets) != len(set(market_ids)):
+            raise Market.DoesNotExist(f"markets {sorted(market_ids)}")
         return markets
-    if len(markets) != len(set(market_ids)):
-        raise Market.DoesNotExist(f"markets {sorted(market_ids)}")
-    return markets
+
+    return locked
 
 
 def cancel_order(
@@ -663,25 +771,37 @@ def _save_market(market: Market, engine, units: MarketUnits) -> None:
 
 
 def _save_markets(changed: list[tuple[Market, object, MarketUnits]]) -> None:
-    """Each market's new book version and last price: one statement for all on PostgreSQL."""
+    _send_markets(changed)()
+
+
+def _send_markets(changed: list[tuple[Market, object, MarketUnits]]) -> Callable[[], None]:
+    """Each market's new book version and last price: one statement for all on PostgreSQL.
+    Sent now; the function returned checks that every market was there (inside
+    `sqlrows.pipeline()`, the answer is waited for only then)."""
     for market, engine, units in changed:
         if engine.last_price is not None:
             market.last_price = units.price(engine.last_price)
-    if len(changed) == 1 or connection.vendor != "postgresql":
+    if connection.vendor != "postgresql":
         for market, _, _ in changed:
             sqlrows.update(market, ["book_version", "last_price"])
-        return
+        return lambda: None
     markets = [market for market, _, _ in changed]
-    with sqlrows.prepared() as cursor:
-        cursor.execute(
-            f"UPDATE {sqlrows.table(Market)} AS m SET book_version = v.book_version, "  # noqa: S608 (a model's table)
-            "last_price = v.last_price FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[]) "
-            "AS v(id, book_version, last_price) WHERE m.id = v.id",
-            [
-                sqlrows.array(m.pk for m in markets),
-                sqlrows.array(m.book_version for m in markets),
-                sqlrows.array(m.last_price for m in markets),
-            ],
-        )
-        if cursor.rowcount != len(markets):
+    cursor = sqlrows.prepared()  # open until its row count is read
+    cursor.execute(
+        f"UPDATE {sqlrows.table(Market)} AS m SET book_version = v.book_version, "  # noqa: S608 (a model's table)
+        "last_price = v.last_price FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[]) "
+        "AS v(id, book_version, last_price) WHERE m.id = v.id RETURNING m.id",
+        [
+            sqlrows.array(m.pk for m in markets),
+            sqlrows.array(m.book_version for m in markets),
+            sqlrows.array(m.last_price for m in markets),
+        ],
+    )
+
+    def check() -> None:
+        with cursor:
+            updated = len(cursor.fetchall())
+        if updated != len(markets):
             raise Market.DoesNotExist(f"markets {[m.pk for m in markets]} were not all updated")
+
+    return check

@@ -10,6 +10,8 @@ cover a fee.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import nullcontext
 from decimal import ROUND_DOWN, Decimal
 
 from django.db import connection
@@ -26,7 +28,7 @@ from sandbox.wallet.api import (
     Journal,
     LedgerBatch,
     Leg,
-    accounts_for_trading,
+    send_accounts_for_trading,
     system_account,
 )
 
@@ -67,28 +69,30 @@ class Settlement:
             self._new.append(order)
 
     def load(self, result: SubmitResult) -> None:
-        """Fetch, in two queries, every order and account the result touches."""
+        """Fetch every order and account the result touches: two queries, sent together (the
+        engine names each order's owner, so the accounts need not wait for the orders)."""
         ids = set(_order_ids(result)) - set(self.orders)
-        if ids:
-            for order in _orders(sorted(ids)):
-                self.track(order)
-        owners = {order.owner_id for order in self.orders.values()}
+        owners = {order.owner_id for order in self.orders.values()} | set(_owners(result))
         assets = (self.market.base_id, self.market.quote_id)
         wanted = {(o, a) for o in owners for a in assets}
         needs_fees = bool(result.trades or result.triggered) and len(self.fee_accounts) < 2
-        if wanted - set(self.accounts) or needs_fees:
-            self.read_accounts(owners)
-
-    def read_accounts(self, owners) -> None:
-        """The owners' accounts in the market's two assets, and its fee accounts, in one query.
-        Those held already are kept: they may carry changes not yet written."""
-        read_accounts(
-            self.market.offering_id,
-            owners,
-            [self.market.base_id, self.market.quote_id],
-            self.accounts,
-            self.fee_accounts,
-        )
+        needs_accounts = bool(wanted - set(self.accounts)) or needs_fees
+        # on PostgreSQL one round trip for both (a pipeline costs one of its own: not for one)
+        with sqlrows.pipeline() if ids and needs_accounts else nullcontext():
+            orders = _send_orders(sorted(ids)) if ids else list
+            accounts = (
+                send_accounts_for_trading(
+                    offering_id=self.market.offering_id,
+                    owner_ids=sorted(owners),
+                    asset_codes=list(assets),
+                    fees=True,
+                )
+                if needs_accounts
+                else list
+            )
+        for order in orders():
+            self.track(order)
+        file_accounts(accounts(), self.accounts, self.fee_accounts)
 
     # -- applying ----------------------------------------------------------------------------
 
@@ -194,7 +198,7 @@ class Settlement:
 
     def write(self) -> None:
         """Insert the new orders, update the others that changed, insert the trades."""
-        write_settlements([self])
+        send_settlements([self])()
 
     def changed(self) -> list[Order]:
         """The orders, other than new ones, that changed since they were tracked."""
@@ -206,55 +210,51 @@ class Settlement:
         ]
 
 
-def read_accounts(offering_id: int, owners, asset_codes: list[str], accounts, fee_accounts) -> None:
-    """The owners' accounts in these assets, and the offering's fee accounts in them, in one
-    query, into `accounts` (by (owner, asset)) and `fee_accounts` (by asset). Those held already
-    are kept: they may carry changes not yet written."""
-    for account in accounts_for_trading(
-        offering_id=offering_id, owner_ids=sorted(owners), asset_codes=asset_codes, fees=True
-    ):
+def file_accounts(found: list[Account], accounts: dict, fee_accounts: dict) -> None:
+    """Accounts read (`accounts_for_trading` with its fee accounts) into `accounts` (by (owner,
+    asset)) and `fee_accounts` (by asset). Those held already are kept: they may carry changes
+    not yet written."""
+    for account in found:
         if account.kind == Account.Kind.FEES:
             fee_accounts.setdefault(account.asset_id, account)
         else:
             accounts.setdefault((account.owner_id, account.asset_id), account)
 
 
-def write_settlements(settlements: list[Settlement]) -> None:
+def send_settlements(settlements: list[Settlement]) -> Callable[[], None]:
     """Write what settlements (of one market or several) did, one statement of each kind for
     all of them: the new orders inserted, the others that changed updated (stamped with their
     market's book version, so that other processes' engines catch up on them), the trades
-    inserted."""
-    sqlrows.insert([order for s in settlements for order in s._new], keep_pk=True)
+    inserted. Sent now; the function returned sets the trades' ids (inside `sqlrows.pipeline()`
+    it waits for them only then, and nothing else here waits)."""
+    sqlrows.send_insert([order for s in settlements for order in s._new], keep_pk=True)
     now = timezone.now()
     changed = []
     for settlement in settlements:
         for order in settlement.changed():
             order.updated_at, order.book_version = now, settlement.market.book_version
             changed.append(order)
-    if len(changed) == 1:  # the common case; bulk_update's CASE costs more than it saves
-        [order] = changed
-        sqlrows.update(order, ORDER_FIELDS)
-    elif changed and connection.vendor == "postgresql":
-        _update_orders_in_one_statement(changed)
+    if changed and connection.vendor == "postgresql":
+        _update_orders_in_one_statement(changed)  # no row count to wait for
+    elif len(changed) == 1:  # bulk_update's CASE costs more than it saves
+        sqlrows.update(changed[0], ORDER_FIELDS)
     elif changed:
         Order.objects.bulk_update(changed, ORDER_FIELDS)
-    trades = [trade for s in settlements for trade in s.trades]
-    if trades:
-        sqlrows.insert(trades)
+    return sqlrows.send_insert([trade for s in settlements for trade in s.trades])
 
 
 _ORDER_COLUMNS = sqlrows.Columns(Order, "o")
 
 
-def _orders(ids: list[int]) -> list[Order]:
-    """`Order.objects.filter(pk__in=ids)`, in SQL (the makers every fill touches)."""
+def _send_orders(ids: list[int]) -> Callable[[], list[Order]]:
+    """`Order.objects.filter(pk__in=ids)`, in SQL (the makers every fill touches), sent: the
+    function returned reads them (`sqlrows.send`)."""
     where, params = sqlrows.in_list("o.id", ids, "bigint")
-    with sqlrows.prepared() as cursor:
-        cursor.execute(
-            f"SELECT {_ORDER_COLUMNS.select} FROM {sqlrows.table(Order)} o WHERE {where}",  # noqa: S608 (names from _meta, values as parameters)
-            params,
-        )
-        return [_ORDER_COLUMNS.instances(row)[0] for row in cursor.fetchall()]
+    rows = sqlrows.send(
+        f"SELECT {_ORDER_COLUMNS.select} FROM {sqlrows.table(Order)} o WHERE {where}",  # noqa: S608 (names from _meta, values as parameters)
+        params,
+    )
+    return lambda: [_ORDER_COLUMNS.instances(row)[0] for row in rows()]
 
 
 def _update_orders_in_one_statement(orders: list[Order]) -> None:
@@ -301,6 +301,17 @@ def _fee(amount: Decimal, rate: Decimal, quantum: Decimal) -> Decimal:
 
 def _progress(order: Order) -> tuple:
     return tuple(getattr(order, name) for name in PROGRESS_FIELDS)
+
+
+def _owners(result: SubmitResult):
+    """The owners of the orders `_order_ids` names (the engine's accounts are owner ids)."""
+    yield result.account
+    for trade in result.trades:
+        yield trade.maker_account
+    for update in result.expired_makers:
+        yield update.account
+    for triggered in result.triggered:
+        yield from _owners(triggered)
 
 
 def _order_ids(result: SubmitResult):

@@ -2,9 +2,9 @@
 
 A caller collects balanced journals in a `LedgerBatch` and commits it inside its own database
 transaction, so every movement is written in the same transaction as the event that caused it.
-A commit writes the journals and postings in bulk and then applies the net change to each account
-in primary-key order, whatever order the legs came in: two transactions touching the same accounts
-always take their row locks in the same order and cannot deadlock. The database refuses a negative
+A commit applies the net change to each account in primary-key order, whatever order the legs
+came in (two transactions touching the same accounts always take their row locks in the same order
+and cannot deadlock), then writes the journals and postings in bulk. The database refuses a negative
 balance (`account_never_negative`); on PostgreSQL a deferred constraint trigger refuses, at commit,
 a journal whose postings do not sum to zero per asset.
 """
@@ -12,6 +12,7 @@ a journal whose postings do not sum to zero per asset.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -94,19 +95,29 @@ class LedgerBatch:
 
     def commit(self) -> list[Journal]:
         """Write everything. Must run inside the caller's transaction; raises InsufficientBalance
-        (after which the caller's transaction must roll back) if a balance would go negative."""
+        (after which the caller's transaction must roll back) if a balance would go negative.
+        The balances are changed first, then the journals and postings inserted: inside
+        `sqlrows.pipeline()` that waits for one answer (the journals' ids, and the new balances
+        sent before them); the postings are sent, not waited for."""
         if not connection.in_atomic_block:
             raise RuntimeError("LedgerBatch.commit() must run inside transaction.atomic()")
         if not self.journals:
             return []
         now = timezone.now()
         stamp = sqlrows.db_value(Journal, "created_at", now)
-        journal_ids = sqlrows.insert_rows(  # plain rows: every order writes here
-            Journal,
-            ("offering", "kind", "reference", "memo", "created_at"),
-            [(self.offering_id, j.kind, j.reference, j.memo, stamp) for j in self.journals],
-        )
-        sqlrows.insert_rows(
+        try:
+            balances = _send_net_changes(self.journals)
+            journal_ids = sqlrows.insert_rows(  # plain rows: every order writes here
+                Journal,
+                ("offering", "kind", "reference", "memo", "created_at"),
+                [(self.offering_id, j.kind, j.reference, j.memo, stamp) for j in self.journals],
+            )
+            self.balances.update(balances())
+        except IntegrityError as error:  # the caller's transaction is rolled back by its atomic()
+            if "account_never_negative" in str(error):
+                raise InsufficientBalance() from None
+            raise
+        sqlrows.send_rows(  # their ids are not needed: in a pipeline, not waited for
             Posting,
             ("journal", "account", "asset", "bucket", "amount"),
             [
@@ -122,7 +133,6 @@ class LedgerBatch:
             )
             for pk, j in zip(journal_ids, self.journals, strict=True)
         ]
-        self.balances.update(_apply_net_changes(self.journals))
         self.journals = []
         return journals
 
@@ -141,8 +151,12 @@ def _check_balanced(legs: list[Leg]) -> None:
         raise UnbalancedJournal(f"legs do not sum to zero: {unbalanced}")
 
 
-def _apply_net_changes(journals: list[_PendingJournal]) -> dict[int, tuple[Decimal, Decimal]]:
-    """Add each account's net change; returns {account id: (available, locked)} after it."""
+def _send_net_changes(
+    journals: list[_PendingJournal],
+) -> Callable[[], dict[int, tuple[Decimal, Decimal]]]:
+    """Add each account's net change; the function returned reads {account id: (available,
+    locked)} after it (inside `sqlrows.pipeline()`, waiting for it only then). A balance that
+    would go negative raises IntegrityError (account_never_negative), at the latest there."""
     net: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for pending in journals:
         for leg in pending.legs:
@@ -152,36 +166,31 @@ def _apply_net_changes(journals: list[_PendingJournal]) -> dict[int, tuple[Decim
         for pk in sorted(net)
         if any(net[pk].values())
     }
-    try:
-        if connection.vendor == "postgresql":
-            if len(changes) == 1:
-                return _add_one_in_database(*next(iter(changes.items())))
-            return _add_many_in_database(changes) if changes else {}
-        return {pk: _add_in_python(pk, deltas) for pk, deltas in changes.items()}
-    except IntegrityError as error:  # the caller's transaction is rolled back by its atomic()
-        if "account_never_negative" in str(error):
-            raise InsufficientBalance() from None
-        raise
+    if connection.vendor == "postgresql":
+        if len(changes) == 1:
+            return _add_one_in_database(*next(iter(changes.items())))
+        return _add_many_in_database(changes) if changes else dict
+    after = {pk: _add_in_python(pk, deltas) for pk, deltas in changes.items()}
+    return lambda: after
 
 
-def _add_many_in_database(changes: dict[int, dict[str, Decimal]]) -> dict:
+def _add_many_in_database(changes: dict[int, dict[str, Decimal]]) -> Callable[[], dict]:
     """One statement for any number of accounts: lock the rows in primary-key order (so that
     concurrent transactions cannot deadlock), then add every delta; the UPDATE touches only rows
     the lock has already taken. NO KEY UPDATE is the lock an UPDATE of non-key columns takes; it
     does not block foreign-key checks. The text is fixed, so PostgreSQL plans it once."""
     pks = sorted(changes)
     ids = sqlrows.array(pks)
-    with sqlrows.prepared() as cursor:
-        cursor.execute(
-            _ADD_MANY_SQL.format(table=Account._meta.db_table),
-            [
-                ids,
-                ids,
-                sqlrows.array(changes[pk].get("available", ZERO) for pk in pks),
-                sqlrows.array(changes[pk].get("locked", ZERO) for pk in pks),
-            ],
-        )
-        return {pk: (available, locked) for pk, available, locked in cursor.fetchall()}
+    rows = sqlrows.send(
+        _ADD_MANY_SQL.format(table=Account._meta.db_table),
+        [
+            ids,
+            ids,
+            sqlrows.array(changes[pk].get("available", ZERO) for pk in pks),
+            sqlrows.array(changes[pk].get("locked", ZERO) for pk in pks),
+        ],
+    )
+    return lambda: {pk: (available, locked) for pk, available, locked in rows()}
 
 
 _ADD_MANY_SQL = (
@@ -195,15 +204,14 @@ _ADD_MANY_SQL = (
 )
 
 
-def _add_one_in_database(account_pk: int, deltas: dict[str, Decimal]) -> dict:
+def _add_one_in_database(account_pk: int, deltas: dict[str, Decimal]) -> Callable[[], dict]:
     """One account: one UPDATE, which takes the row's lock itself (no lock order to keep)."""
-    with sqlrows.prepared() as cursor:
-        cursor.execute(
-            f"UPDATE {Account._meta.db_table} SET available = available + %s::numeric, "  # noqa: S608
-            "locked = locked + %s::numeric WHERE id = %s RETURNING available, locked",
-            [deltas.get("available", ZERO), deltas.get("locked", ZERO), account_pk],
-        )
-        return {account_pk: cursor.fetchone()}
+    rows = sqlrows.send(
+        f"UPDATE {Account._meta.db_table} SET available = available + %s::numeric, "  # noqa: S608
+        "locked = locked + %s::numeric WHERE id = %s RETURNING available, locked",
+        [deltas.get("available", ZERO), deltas.get("locked", ZERO), account_pk],
+    )
+    return lambda: {account_pk: rows()[0]}
 
 
 def _add_in_python(account_pk: int, changes: dict[str, Decimal]) -> tuple[Decimal, Decimal]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from campus.errors import ServiceError
-from campus.sqlrows import Columns, attach, column, in_list, prepared, table
+from campus.sqlrows import Columns, attach, column, in_list, send, table
 from sandbox.wallet.ledger import AVAILABLE, LedgerBatch, Leg
 from sandbox.wallet.models import Account, Asset, Journal, StartingGrant, Wallet
 
@@ -50,6 +51,22 @@ def accounts_for_trading(
     """The owners' accounts in these assets (and, with `fees`, the offering's fee accounts in
     them), their assets attached: `Account.objects.filter(...).select_related("asset")`, in SQL,
     since every order reads them (campus/sqlrows.py)."""
+    return send_accounts_for_trading(
+        offering_id=offering_id, owner_ids=owner_ids, asset_codes=asset_codes, fees=fees
+    )()
+
+
+def send_accounts_for_trading(
+    *,
+    offering_id: int,
+    owner_ids: list[int],
+    asset_codes: list[str],
+    fees: bool = False,
+    only: Collection[tuple[int, str]] | None = None,
+) -> Callable[[], list[Account]]:
+    """`accounts_for_trading`, sent: the function returned reads them (`sqlrows.send`). With
+    `only`, of the owners' accounts just these (owner, asset) pairs are made into instances
+    (a batch's owners each trade in some of its assets, not all)."""
     assets, asset_params = in_list(f"a.{column(Account, 'asset')}", asset_codes, "text")
     owners, owner_params = in_list(f"a.{column(Account, 'owner')}", owner_ids, "bigint")
     kind = f" OR a.{column(Account, 'kind')} = %s" if fees else ""
@@ -59,18 +76,27 @@ def accounts_for_trading(
         f" WHERE a.{column(Account, 'offering')} = %s AND {assets} AND ({owners}{kind})"
     )
     params = [offering_id, *asset_params, *owner_params, *([Account.Kind.FEES] if fees else [])]
-    with prepared() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    found = []
-    for row in rows:
-        account, asset = _ACCOUNT_COLUMNS.instances(row)
-        attach(account, "asset", asset)
-        found.append(account)
-    return found
+    rows = send(sql, params)
+
+    def accounts() -> list[Account]:
+        found = []
+        for row in rows():
+            unwanted = only is not None and (row[_OWNER], row[_ASSET]) not in only
+            if unwanted and row[_KIND] != Account.Kind.FEES:
+                continue
+            account, asset = _ACCOUNT_COLUMNS.instances(row)
+            attach(account, "asset", asset)
+            found.append(account)
+        return found
+
+    return accounts
 
 
 _ACCOUNT_COLUMNS = Columns(Account, "a").then(Asset, "s")
+_OWNER, _ASSET, _KIND = (  # where these are in its rows
+    [field.attname for field in Account._meta.concrete_fields].index(name)
+    for name in ("owner_id", "asset_id", "kind")
+)
 
 
 def system_account(*, offering_id: int, asset_code: str, kind: str) -> Account:

@@ -11,7 +11,7 @@ from campus import sqlrows
 from sandbox.exchange.models import Market, Order
 from sandbox.exchange.selectors import market_row
 from sandbox.exchange.services import place_order
-from sandbox.exchange.settlement import _orders
+from sandbox.exchange.settlement import _send_orders
 from sandbox.wallet.api import Account, Asset, accounts_for_trading
 from tests.sandbox.trades import bob_sells_to_alice, limit
 
@@ -145,7 +145,7 @@ def test_the_makers_read_in_sql_equal_the_orm_read(exchange):
         )
     ids = sorted(Order.objects.values_list("pk", flat=True))
 
-    sql = _orders(ids)
+    sql = _send_orders(ids)()
 
     assert sorted(map(as_dict, sql), key=lambda o: o["id"]) == [
         as_dict(o) for o in Order.objects.filter(pk__in=ids).order_by("pk")
@@ -379,3 +379,27 @@ def test_the_client_order_ids_taken_in_sql_equal_the_orm_filter(exchange):
     )
     both = _taken_in_markets([(exchange.btc, entries), (eth, entries)])
     assert both == {exchange.btc.pk: orm, eth.pk: set()}
+
+
+def test_accounts_for_trading_can_be_only_some_pairs_and_keep_the_fee_accounts(exchange):
+    from sandbox.wallet.api import send_accounts_for_trading, system_account
+
+    system_account(offering_id=exchange.offering.pk, asset_code="BTC", kind="fees")
+    fees = Account.objects.filter(
+        offering=exchange.offering, kind="fees", asset_id__in=["BTC", "KRW"]
+    )
+    owners = [exchange.alice.pk, exchange.bob.pk]
+
+    found = send_accounts_for_trading(
+        offering_id=exchange.offering.pk,
+        owner_ids=owners,
+        asset_codes=["BTC", "KRW"],
+        fees=True,
+        only={(exchange.alice.pk, "BTC"), (exchange.bob.pk, "KRW")},
+    )()
+
+    assert sorted((a.owner_id, a.asset_id) for a in found if a.kind != "fees") == sorted(
+        [(exchange.alice.pk, "BTC"), (exchange.bob.pk, "KRW")]
+    )
+    assert sorted(a.pk for a in found if a.kind == "fees") == sorted(a.pk for a in fees)
+    assert all(a.asset.code == a.asset_id for a in found)

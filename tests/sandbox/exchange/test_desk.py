@@ -311,6 +311,44 @@ def test_orders_for_a_busy_market_wait_while_the_others_go_ahead(market, eth):
     assert_engine_matches_database(eth)
 
 
+@pytest.mark.parametrize("held", [False, True], ids=["first-came-in-time", "wait-ran-out"])
+def test_after_waiting_for_a_market_the_ledger_s_locks_wait_as_always(
+    market, eth, monkeypatch, held
+):
+    """The short lock timeout of the wait is set back before the batch's own writes."""
+    seen = []
+    place = services._place_batches_locked
+
+    def spy(groups, reads):
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SHOW lock_timeout")
+            seen.append(cursor.fetchone()[0])
+        return place(groups, reads)
+
+    monkeypatch.setattr(services, "_place_batches_locked", spy)
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SHOW lock_timeout")
+        usual = cursor.fetchone()[0]
+    release, thread = holding(market) if held else (threading.Event(), None)
+    try:
+        outcomes = services.place_batches(
+            [
+                (market, [(market.traders[0], limit("BUY", "0.001", "90000000"))]),
+                (eth, [(market.traders[1], limit("BUY", "0.01", "4000000"))]),
+            ],
+            skip_busy=True,
+            wait_for_first=True,
+        )
+    finally:
+        release.set()
+        if thread is not None:
+            thread.join()
+
+    assert isinstance(outcomes[1][0], Order)
+    assert (outcomes[0] is None) == held
+    assert seen == [usual] and usual != f"{services.BUSY_WAIT_MS}ms"
+
+
 def test_orders_left_out_before_are_waited_for_even_when_others_are_free(market, eth):
     release, thread = holding(market)
     try:

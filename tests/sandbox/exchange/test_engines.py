@@ -6,7 +6,13 @@ from decimal import Decimal as D
 import pytest
 
 from sandbox.exchange import engines
-from sandbox.exchange.engines import engine_for, forget_all, market_writer, rebuild_engine
+from sandbox.exchange.engines import (
+    engine_for,
+    forget_all,
+    market_writer,
+    rebuild_engine,
+    send_catch_up,
+)
 from sandbox.exchange.filters import OrderRequest
 from sandbox.exchange.models import Market
 from sandbox.exchange.services import cancel_order, place_order
@@ -61,6 +67,55 @@ def test_an_engine_behind_another_process_catches_up_to_the_rebuilt_book(exchang
     assert caught_up is stale  # caught up in place, not rebuilt
     assert caught_up.open_orders() == rebuild_engine(market).open_orders()
     assert caught_up.last_price == rebuild_engine(market).last_price
+
+
+def behind_another_process(exchange, committed):
+    """This process's BTCKRW engine, now behind what another process wrote."""
+    with committed():
+        place_order(
+            owner_id=exchange.alice.pk,
+            market=exchange.btc,
+            request=limit("BUY", "0.001", "90000000"),
+        )
+    this_process = dict(engines._books)
+    forget_all()
+    other_process(exchange, committed)
+    engines._books.clear()
+    engines._books.update(this_process)
+    return Market.objects.get(pk=exchange.btc.pk)
+
+
+def test_changes_read_ahead_are_what_catching_up_reads(
+    exchange, committed, django_assert_num_queries
+):
+    market = behind_another_process(exchange, committed)
+
+    with market_writer(market.pk) as book:
+        read = send_catch_up(book, market.pk)()
+        with django_assert_num_queries(0):  # read already
+            caught_up = engine_for(book, market, changed=read)
+
+    assert read.orders  # the other process's orders
+    assert caught_up.open_orders() == rebuild_engine(market).open_orders()
+
+
+def test_changes_read_ahead_from_another_version_are_read_again(
+    exchange, committed, django_assert_num_queries
+):
+    market = behind_another_process(exchange, committed)
+
+    with market_writer(market.pk) as book:
+        stale = engines.Caught(since=book.version - 1, orders=[])
+        with django_assert_num_queries(1):
+            caught_up = engine_for(book, market, changed=stale)
+
+    assert caught_up.open_orders() == rebuild_engine(market).open_orders()
+
+
+def test_nothing_is_read_ahead_for_an_engine_that_is_rebuilt(exchange):
+    with market_writer(exchange.btc.pk) as book:
+        assert book.engine is None
+        assert send_catch_up(book, exchange.btc.pk)() is None
 
 
 def test_a_refused_order_leaves_the_engine_trusted(exchange, committed):
