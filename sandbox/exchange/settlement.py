@@ -71,8 +71,9 @@ class Settlement:
     def load(self, result: SubmitResult) -> None:
         """Fetch every order and account the result touches: two queries, sent together (the
         engine names each order's owner, so the accounts need not wait for the orders)."""
-        ids = set(_order_ids(result)) - set(self.orders)
-        owners = {order.owner_id for order in self.orders.values()} | set(_owners(result))
+        touched = dict(_touched(result))
+        ids = set(touched) - set(self.orders)
+        owners = {order.owner_id for order in self.orders.values()} | set(touched.values())
         assets = (self.market.base_id, self.market.quote_id)
         wanted = {(o, a) for o in owners for a in assets}
         needs_fees = bool(result.trades or result.triggered) and len(self.fee_accounts) < 2
@@ -303,22 +304,12 @@ def _progress(order: Order) -> tuple:
     return tuple(getattr(order, name) for name in PROGRESS_FIELDS)
 
 
-def _owners(result: SubmitResult):
-    """The owners of the orders `_order_ids` names (the engine's accounts are owner ids)."""
-    yield result.account
+def _touched(result: SubmitResult):
+    """(order id, owner) of every order the result touches (the engine's accounts are owners)."""
+    yield result.order_id, result.account
     for trade in result.trades:
-        yield trade.maker_account
+        yield trade.maker_order_id, trade.maker_account
     for update in result.expired_makers:
-        yield update.account
+        yield update.order_id, update.account
     for triggered in result.triggered:
-        yield from _owners(triggered)
-
-
-def _order_ids(result: SubmitResult):
-    yield result.order_id
-    for trade in result.trades:
-        yield trade.maker_order_id
-    for update in result.expired_makers:
-        yield update.order_id
-    for triggered in result.triggered:
-        yield from _order_ids(triggered)
+        yield from _touched(triggered)

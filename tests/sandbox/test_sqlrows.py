@@ -13,7 +13,7 @@ from sandbox.exchange.selectors import market_row
 from sandbox.exchange.services import place_order
 from sandbox.exchange.settlement import _send_orders
 from sandbox.wallet.api import Account, Asset, accounts_for_trading
-from tests.sandbox.trades import bob_sells_to_alice, limit
+from tests.sandbox.trades import bob_sells_to_alice, limit, unsaved_order
 
 pytestmark = pytest.mark.django_db
 
@@ -58,20 +58,7 @@ def test_accounts_for_trading_equal_the_orm_filter(exchange):
 
 
 def test_insert_sets_primary_keys_and_stamps_creation_times(exchange):
-    orders = [
-        Order(
-            market=exchange.btc,
-            owner=exchange.alice,
-            client_order_id=f"sql-{n}",
-            side="BUY",
-            type="LIMIT",
-            time_in_force="GTC",
-            price=Decimal("90000000"),
-            orig_qty=Decimal("0.01"),
-            held=Decimal("0"),
-        )
-        for n in range(3)
-    ]
+    orders = [unsaved_order(exchange, f"sql-{n}") for n in range(3)]
 
     sqlrows.insert(orders)
 
@@ -170,15 +157,7 @@ def test_accounts_for_trading_with_fees_equal_the_orm_filter(exchange):
 
 
 def test_insert_can_keep_the_primary_keys_the_objects_have(exchange):
-    order = Order(
-        market=exchange.btc,
-        owner=exchange.alice,
-        client_order_id="kept",
-        side="BUY",
-        type="LIMIT",
-        price=Decimal("90000000"),
-        orig_qty=Decimal("0.001"),
-    )
+    order = unsaved_order(exchange, "kept")
     order.pk = (Order.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1000
 
     sqlrows.insert([order], keep_pk=True)

@@ -12,6 +12,7 @@ from sandbox.exchange.services import _send_markets
 from sandbox.exchange.units import MarketUnits
 from sandbox.wallet.api import AVAILABLE, InsufficientBalance, LedgerBatch, Leg, user_accounts
 from sandbox.wallet.models import Asset, Journal
+from tests.sandbox.trades import unsaved_order
 
 pytestmark = pytest.mark.django_db
 
@@ -56,17 +57,7 @@ def test_outside_a_pipeline_each_statement_is_answered_at_once(exchange):
 
 
 def test_keys_of_rows_inserted_in_a_pipeline_are_set_when_read(exchange, on_postgres):
-    order = Order(
-        market=exchange.btc,
-        owner=exchange.alice,
-        client_order_id="piped",
-        side="BUY",
-        type="LIMIT",
-        time_in_force="GTC",
-        price=Decimal("90000000"),
-        orig_qty=Decimal("0.01"),
-        held=Decimal("0"),
-    )
+    order = unsaved_order(exchange, "piped")
 
     with sqlrows.pipeline():
         saved = sqlrows.send_insert([order])

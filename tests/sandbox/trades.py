@@ -36,3 +36,20 @@ def assert_engine_matches_database(market) -> None:
     rebuilt = rebuild_engine(market)
     assert engine.depth(limit=1000) == rebuilt.depth(limit=1000)
     assert engine.open_orders() == rebuilt.open_orders()
+
+
+def unsaved_order(exchange, client_order_id: str):
+    """An order of Alice's in BTCKRW, not saved (for the hand-written INSERTs)."""
+    from sandbox.exchange.models import Order
+
+    return Order(
+        market=exchange.btc,
+        owner=exchange.alice,
+        client_order_id=client_order_id,
+        side="BUY",
+        type="LIMIT",
+        time_in_force="GTC",
+        price=Decimal("90000000"),
+        orig_qty=Decimal("0.01"),
+        held=Decimal("0"),
+    )

@@ -44,23 +44,27 @@ def other_process(exchange, committed):
         place_order(owner_id=bob, market=btc, request=limit("SELL", "0.002", "99000000"))
 
 
-def test_an_engine_behind_another_process_catches_up_to_the_rebuilt_book(exchange, committed):
+def behind_another_process(exchange, committed, *, orders: int = 1):
+    """This process's BTCKRW engine, after `orders` of its own, and then behind what another
+    process wrote: (the market as it is now, that engine)."""
     with committed():
-        for i in range(3):
+        for i in range(orders):
             place_order(
                 owner_id=exchange.alice.pk,
                 market=exchange.btc,
                 request=limit("BUY", "0.001", str(90000000 + i * 1000)),
             )
     this_process = dict(engines._books)
-    stale = this_process[exchange.btc.pk].engine
-
     forget_all()  # the other process starts with its own engines
     other_process(exchange, committed)
     engines._books.clear()
     engines._books.update(this_process)  # back in the first process, its engine now behind
+    return Market.objects.get(pk=exchange.btc.pk), this_process[exchange.btc.pk].engine
 
-    market = Market.objects.get(pk=exchange.btc.pk)
+
+def test_an_engine_behind_another_process_catches_up_to_the_rebuilt_book(exchange, committed):
+    market, stale = behind_another_process(exchange, committed, orders=3)
+
     with market_writer(market.pk) as book:
         caught_up = engine_for(book, market)
 
@@ -69,26 +73,10 @@ def test_an_engine_behind_another_process_catches_up_to_the_rebuilt_book(exchang
     assert caught_up.last_price == rebuild_engine(market).last_price
 
 
-def behind_another_process(exchange, committed):
-    """This process's BTCKRW engine, now behind what another process wrote."""
-    with committed():
-        place_order(
-            owner_id=exchange.alice.pk,
-            market=exchange.btc,
-            request=limit("BUY", "0.001", "90000000"),
-        )
-    this_process = dict(engines._books)
-    forget_all()
-    other_process(exchange, committed)
-    engines._books.clear()
-    engines._books.update(this_process)
-    return Market.objects.get(pk=exchange.btc.pk)
-
-
 def test_changes_read_ahead_are_what_catching_up_reads(
     exchange, committed, django_assert_num_queries
 ):
-    market = behind_another_process(exchange, committed)
+    market, _ = behind_another_process(exchange, committed)
 
     with market_writer(market.pk) as book:
         read = send_catch_up(book, market.pk)()
@@ -102,7 +90,7 @@ def test_changes_read_ahead_are_what_catching_up_reads(
 def test_changes_read_ahead_from_another_version_are_read_again(
     exchange, committed, django_assert_num_queries
 ):
-    market = behind_another_process(exchange, committed)
+    market, _ = behind_another_process(exchange, committed)
 
     with market_writer(market.pk) as book:
         stale = engines.Caught(since=book.version - 1, orders=[])
