@@ -316,8 +316,7 @@ def _place_batches_locked(groups, reads: _Reads) -> dict[int, list[Order | Excha
             locked, settlement, engine, units, placed={o.pk for o in placed}
         )
     ]
-    # not waited for: the next batch need not wait while these go out (in order, after it)
-    publish_on_commit(messages + positions(ledger.offering_id, accounts, ledger), wait=False)
+    publish_on_commit(messages + positions(ledger.offering_id, accounts, ledger))
     for _, settlement, _, _, placed in settled:
         for order in placed:
             order.new_fills = [

@@ -92,44 +92,29 @@ def market_group(offering_id: int, symbol: str, kind: str) -> str:
     return f"md.{offering_id}.{symbol}.{kind}"
 
 
-def publish_on_commit(messages: list[tuple[str, dict]], *, wait: bool = True) -> None:
+def publish_on_commit(messages: list[tuple[str, dict]]) -> None:
     """Send each (group, payload) once the current transaction commits, all in one hop to the
-    channel layer (nothing is sent if it rolls back); see `publish_many` for `wait`."""
+    channel layer (nothing is sent if it rolls back)."""
     if messages:
-        transaction.on_commit(lambda: publish_many(messages, wait=wait), robust=True)
+        transaction.on_commit(lambda: publish_many(messages), robust=True)
 
 
 def publish(group: str, payload: dict) -> None:
     publish_many([(group, payload)])
 
 
-def publish_many(messages: list[tuple[str, dict]], *, wait: bool = True) -> None:
+def publish_many(messages: list[tuple[str, dict]]) -> None:
     """Depth diffs go as data (sockets merge them); other events go as JSON text encoded once
     here, so a thousand sockets do not encode it again. Best effort, as campus.live is: a layer
-    that is down or slow is logged, and never turns a committed order into an error. They go
-    out after everything this process published before; with `wait`, they are in the layer
-    when this returns, else this returns at once (the order desk: see sidecar.post)."""
+    that is down or slow is logged, and never turns a committed order into an error."""
     layer = get_channel_layer()
     if layer is None:
         return
     prepared = [(group, _message(group, p)) for group, p in messages]
-    if not wait:
-        sidecar.post(_send_or_log(layer, prepared))
-        return
     try:  # a process-wide loop: its Redis connections are kept between calls
         sidecar.run(_send_all(layer, prepared))
     except Exception:  # best effort: what was committed stands; a client resyncs from REST
-        log.warning(CANNOT_PUBLISH, len(prepared), exc_info=True)
-
-
-async def _send_or_log(layer, messages: list[tuple[str, dict]]) -> None:
-    try:
-        await _send_all(layer, messages)
-    except Exception:  # as publish_many's
-        log.warning(CANNOT_PUBLISH, len(messages), exc_info=True)
-
-
-CANNOT_PUBLISH = "could not publish %d stream messages"
+        log.warning("could not publish %d stream messages", len(prepared), exc_info=True)
 
 
 async def _send_all(layer, messages: list[tuple[str, dict]]) -> None:

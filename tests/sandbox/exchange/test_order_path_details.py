@@ -49,8 +49,6 @@ def test_a_channel_layer_failure_never_turns_a_placed_order_into_an_error(
 def test_a_batch_s_messages_that_cannot_be_sent_are_logged_and_its_orders_stand(
     exchange, monkeypatch, django_capture_on_commit_callbacks, caplog
 ):
-    import asyncio
-
     from sandbox.exchange import streams
     from sandbox.exchange.services import place_batches
 
@@ -64,7 +62,6 @@ def test_a_batch_s_messages_that_cannot_be_sent_are_logged_and_its_orders_stand(
         [[order]] = place_batches(
             [(exchange.btc, [(exchange.alice.pk, limit("BUY", "0.001", "90000000"))])]
         )
-    sidecar.run(asyncio.sleep(0))  # after what the batch posted
 
     assert Order.objects.get(pk=order.pk).status == "NEW"
     assert "could not publish" in caplog.text

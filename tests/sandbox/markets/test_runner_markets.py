@@ -130,7 +130,7 @@ def test_each_bot_batch_of_a_tick_is_published_in_one_hop_to_the_channel_layer(
 ):
     run = started(exchange.offering.pk, scenario="calm-markets")
     hops: list[int] = []
-    monkeypatch.setattr(streams, "publish_many", lambda messages, **_: hops.append(len(messages)))
+    monkeypatch.setattr(streams, "publish_many", lambda messages: hops.append(len(messages)))
     runner.tick(run.pk, now=second(run, 1))  # the first tick: quotes only, nothing to cancel
 
     with django_capture_on_commit_callbacks(execute=True):
