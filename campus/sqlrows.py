@@ -29,7 +29,6 @@ queryset it replaces.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -195,19 +194,18 @@ def pipeline():
         yield
         return
     db.ensure_connection()
-    outer, _pipelines.open = getattr(_pipelines, "open", False), True
-    try:
-        with db.wrap_database_errors, db.connection.pipeline():
-            yield
-    finally:
-        _pipelines.open = outer
-
-
-_pipelines = threading.local()  # `open`: this thread is inside pipeline()
+    with db.wrap_database_errors, db.connection.pipeline():
+        yield
 
 
 def in_pipeline() -> bool:
-    return getattr(_pipelines, "open", False)
+    """Whether this thread's connection is in pipeline mode (as psycopg's connection says)."""
+    db = _db()
+    return (
+        db.vendor == "postgresql"
+        and db.connection is not None
+        and bool(db.connection.pgconn.pipeline_status)
+    )
 
 
 def send(sql: str, params: Sequence) -> Callable[[], list[tuple]]:
@@ -285,31 +283,17 @@ def send_rows(
     if not rows:
         return list
     db = _db()
-    cursors = []  # open until their answers are read
+    sent = []
     batch = max(1, db.ops.bulk_batch_size(list(names), rows))
     for start in range(0, len(rows), batch):
         part = rows[start : start + batch]
-        cursor = prepared()
-        cursors.append(cursor)
         if db.vendor == "postgresql":  # one fixed statement for any number of rows
             columns = [array(column) for column in zip(*part, strict=True)]
-            cursor.execute(_unnest_insert_sql(model, names), columns)
+            sent.append(send(_unnest_insert_sql(model, names), columns))
         else:
-            cursor.execute(
-                _insert_sql(model, names, len(part)), [value for row in part for value in row]
-            )
-
-    def ids() -> list[int]:
-        try:
-            return [row[0] for cursor in cursors for row in cursor.fetchall()]
-        finally:
-            for cursor in cursors:
-                cursor.close()
-
-    if in_pipeline():
-        return ids
-    read = ids()  # outside a pipeline the answer is in: read it, and close the cursors
-    return lambda: read
+            values = [value for row in part for value in row]
+            sent.append(send(_insert_sql(model, names, len(part)), values))
+    return lambda: [row[0] for rows_of in sent for row in rows_of()]
 
 
 def array(values: Iterable) -> str | list:

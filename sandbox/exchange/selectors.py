@@ -42,20 +42,13 @@ def market_row(where: str, params: list) -> Market | None:
     return None if row is None else market_of(row)
 
 
-def market_rows(
-    where: str, params: list, *, for_update: bool = False, skip_locked: bool = False
-) -> list[Market]:
-    """`market_row` for every market that matches, in id order; with `for_update`, their rows
-    (only them) locked in that order, as `select_for_update(of=("self",))` does, and with
-    `skip_locked` too, those another transaction holds locked are left out (where the database
-    can tell)."""
-    return send_market_rows(where, params, for_update=for_update, skip_locked=skip_locked)()
-
-
 def send_market_rows(
     where: str, params: list, *, for_update: bool = False, skip_locked: bool = False
 ) -> Callable[[], list[Market]]:
-    """`market_rows`, sent: the function returned reads them (see `sqlrows.send`)."""
+    """`market_row` for every market that matches, in id order, sent: the function returned
+    reads them (see `sqlrows.send`). With `for_update`, their rows (only them) locked in that
+    order, as `select_for_update(of=("self",))` does, and with `skip_locked` too, those another
+    transaction holds locked are left out (where the database can tell)."""
     sql = _market_sql(where) + " ORDER BY m.id"
     features = connection.features
     if for_update and features.has_select_for_update:

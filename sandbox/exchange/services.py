@@ -194,8 +194,8 @@ def _wait_for_first(groups, books, first: int, others: list[int]):
     """First wait for market `first`, at most BUSY_WAIT_MS (in PostgreSQL's queue for its lock,
     so ahead of those who ask later), then lock what is free of the others, and read: one round
     trip if the first market came in time; if not, one more: the wait is rolled back (to a
-    savepoint) and the others are tried. Deadlock-free: it waits only while holding no market (the ledger's
-    row locks wait as they always do: the timeout is set back before them)."""
+    savepoint) and the others are tried. Deadlock-free: it waits only while holding no market
+    (the ledger's row locks wait as they always do: the timeout is set back before them)."""
     try:
         with sqlrows.pipeline():
             _send_command("SAVEPOINT busy_wait")
@@ -304,9 +304,8 @@ def _place_batches_locked(groups, reads: _Reads) -> dict[int, list[Order | Excha
         markets_saved = _send_markets(
             [(locked, engine, units) for locked, _, engine, units, _ in settled]
         )
-        _commit_ledger(
-            ledger
-        )  # the first waits for the journals' ids, the block's end for the rest
+        # the ledger waits for the journals' ids; the block's end for the rest
+        _commit_ledger(ledger)
     trades_saved()
     markets_saved()
     messages = [
@@ -426,17 +425,13 @@ def _add_missing_accounts(groups, accounts: dict) -> None:
 
 def _taken_pairs(market: Market, entries) -> set[tuple[int, str]]:
     """Which (owner, client order id) pairs of a market's entries are already used in it."""
-    return _taken_in_markets([(market, entries)])[market.pk]
-
-
-def _taken_in_markets(groups) -> dict[int, set[tuple[int, str]]]:
-    """For each market of (market, entries) groups, which (owner, client order id) pairs of its
-    entries are already used in it: one query for all."""
-    return _send_taken_in_markets(groups)()
+    return _send_taken_in_markets([(market, entries)])()[market.pk]
 
 
 def _send_taken_in_markets(groups) -> Callable[[], dict[int, set[tuple[int, str]]]]:
-    """`_taken_in_markets`, sent: the function returned reads them (`sqlrows.send`)."""
+    """For each market of (market, entries) groups, which (owner, client order id) pairs of its
+    entries are already used in it: one query for all, sent (the function returned reads it,
+    `sqlrows.send`)."""
     taken: dict[int, set[tuple[int, str]]] = {market.pk: set() for market, _ in groups}
     wanted = sorted(
         {r.client_order_id for _, entries in groups for _, r in entries}
@@ -766,11 +761,7 @@ def _commit_ledger(batch: LedgerBatch) -> None:
 
 
 def _save_market(market: Market, engine, units: MarketUnits) -> None:
-    _save_markets([(market, engine, units)])
-
-
-def _save_markets(changed: list[tuple[Market, object, MarketUnits]]) -> None:
-    _send_markets(changed)()
+    _send_markets([(market, engine, units)])()
 
 
 def _send_markets(changed: list[tuple[Market, object, MarketUnits]]) -> Callable[[], None]:
@@ -785,8 +776,7 @@ def _send_markets(changed: list[tuple[Market, object, MarketUnits]]) -> Callable
             sqlrows.update(market, ["book_version", "last_price"])
         return lambda: None
     markets = [market for market, _, _ in changed]
-    cursor = sqlrows.prepared()  # open until its row count is read
-    cursor.execute(
+    updated = sqlrows.send(
         f"UPDATE {sqlrows.table(Market)} AS m SET book_version = v.book_version, "  # noqa: S608 (a model's table)
         "last_price = v.last_price FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[]) "
         "AS v(id, book_version, last_price) WHERE m.id = v.id RETURNING m.id",
@@ -798,9 +788,7 @@ def _send_markets(changed: list[tuple[Market, object, MarketUnits]]) -> Callable
     )
 
     def check() -> None:
-        with cursor:
-            updated = len(cursor.fetchall())
-        if updated != len(markets):
+        if len(updated()) != len(markets):
             raise Market.DoesNotExist(f"markets {[m.pk for m in markets]} were not all updated")
 
     return check

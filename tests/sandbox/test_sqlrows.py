@@ -323,7 +323,7 @@ def test_an_in_list_selects_what_the_orm_filter_selects(exchange):
 def test_the_client_order_ids_taken_in_sql_equal_the_orm_filter(exchange):
     from sandbox.exchange.filters import OrderRequest
     from sandbox.exchange.markets import list_default_markets
-    from sandbox.exchange.services import _taken_in_markets, _taken_pairs
+    from sandbox.exchange.services import _send_taken_in_markets, _taken_pairs
 
     for owner, client_id in [
         (exchange.alice, "a-1"),
@@ -356,7 +356,7 @@ def test_the_client_order_ids_taken_in_sql_equal_the_orm_filter(exchange):
         for m in list_default_markets(offering_id=exchange.btc.offering_id)
         if m.symbol == "ETHKRW"
     )
-    both = _taken_in_markets([(exchange.btc, entries), (eth, entries)])
+    both = _send_taken_in_markets([(exchange.btc, entries), (eth, entries)])()
     assert both == {exchange.btc.pk: orm, eth.pk: set()}
 
 
