@@ -208,6 +208,52 @@ def in_pipeline() -> bool:
     )
 
 
+def send_commit() -> bool:
+    """PostgreSQL: COMMIT the transaction after the statements sent before it, inside
+    `pipeline()` without waiting (anywhere else it waits for the answer). The caller's
+    `atomic()` then finds nothing left to commit (psycopg commits only an open transaction)
+    and runs its on_commit hooks as ever; nothing may run between this and the end of the
+    atomic block (`check_committed`). If a statement before it failed, PostgreSQL skips it, and
+    the transaction is left failed (`transaction_failed`) for the atomic block to roll back.
+    Elsewhere, and inside an atomic block that is not the outermost (a test's transaction
+    around it, say), it does nothing: the atomic block's end commits, or releases its
+    savepoint. Returns whether it sent the COMMIT."""
+    db = _db()
+    if db.vendor != "postgresql" or len(db.atomic_blocks) != 1 or db.savepoint_ids:
+        return False
+    with db.cursor() as cursor:
+        cursor.execute("COMMIT")
+    return True
+
+
+def transaction_failed() -> bool:
+    """Whether this thread's connection is in a transaction the server refused a statement of
+    (so nothing after it ran, a COMMIT sent after it included: it can only roll back)."""
+    from psycopg.pq import TransactionStatus
+
+    return _transaction_status() == TransactionStatus.INERROR
+
+
+def check_committed() -> None:
+    """After `send_commit` and the end of its pipeline: raise if a statement has run since the
+    COMMIT (psycopg would have begun a new transaction for it, which the atomic block would
+    commit on its own: a bug to be loud about)."""
+    from psycopg.pq import TransactionStatus
+
+    status = _transaction_status()
+    if status not in (None, TransactionStatus.IDLE):
+        raise RuntimeError(f"a statement ran after this transaction's COMMIT ({status.name})")
+
+
+def _transaction_status():
+    from psycopg.pq import TransactionStatus
+
+    db = _db()
+    if db.vendor != "postgresql" or db.connection is None:
+        return None
+    return TransactionStatus(db.connection.pgconn.transaction_status)
+
+
 def send(sql: str, params: Sequence) -> Callable[[], list[tuple]]:
     """Execute a statement on a `prepared()` cursor; the function returned reads its rows
     (inside `pipeline()`, waiting for them only then)."""
@@ -289,7 +335,7 @@ def send_rows(
         part = rows[start : start + batch]
         if db.vendor == "postgresql":  # one fixed statement for any number of rows
             columns = [array(column) for column in zip(*part, strict=True)]
-            sent.append(send(_unnest_insert_sql(model, names), columns))
+            sent.append(send(unnest_insert_sql(model, names), columns))
         else:
             values = [value for row in part for value in row]
             sent.append(send(_insert_sql(model, names, len(part)), values))
@@ -341,19 +387,31 @@ def db_value(model: type[Model], name: str, value):
 
 
 @lru_cache(maxsize=64)
-def _unnest_insert_sql(model: type[Model], names: tuple[str, ...]) -> str:
-    """PostgreSQL: the rows as one array per column, `INSERT ... SELECT * FROM unnest(...)` (as
-    Django's own bulk_create does there), so that the statement is the same for any number of
-    rows and is prepared once, not once per number of rows. Rows come back in their order."""
+def unnest_insert_sql(model: type[Model], names: tuple[str, ...]) -> str:
+    """PostgreSQL: the rows as one array per column, `INSERT ... SELECT * FROM unnest(...) RETURNING
+    <primary key>` (as Django's own bulk_create does there), so that the statement is the same for
+    any number of rows and is prepared once, not once per number of rows. Rows come back in their
+    order."""
     quote = connection.ops.quote_name
-    fields = [model._meta.get_field(name) for name in names]
-    # the types without their lengths (varchar[], not varchar(80)[]): a cast would cut a value
-    # that is too long, where the column refuses it, as Django's own unnest insert does
-    arrays = ", ".join(f"%s::{field.db_type(connection).split('(')[0]}[]" for field in fields)
     return (
-        f"INSERT INTO {table(model)} ({', '.join(quote(f.column) for f in fields)})"  # noqa: S608 (names from _meta, values as parameters)
-        f" SELECT * FROM unnest({arrays}) RETURNING {quote(model._meta.pk.column)}"
+        f"INSERT INTO {table(model)} ({column_list(model, names)})"  # noqa: S608 (names from _meta, values as parameters)
+        f" SELECT * FROM unnest({unnest_params(model, names)})"
+        f" RETURNING {quote(model._meta.pk.column)}"
     )
+
+
+def column_list(model: type[Model], names: Sequence[str]) -> str:
+    """The columns of `model`'s fields `names`, quoted and comma-separated."""
+    quote = connection.ops.quote_name
+    return ", ".join(quote(model._meta.get_field(name).column) for name in names)
+
+
+def unnest_params(model: type[Model], names: Sequence[str]) -> str:
+    """PostgreSQL: a `%s::<type>[]` parameter for each of `model`'s fields `names`, for unnest().
+    The types go without their lengths (varchar[], not varchar(80)[]): a cast would cut a value
+    that is too long, where the column refuses it, as Django's own unnest insert does."""
+    fields = [model._meta.get_field(name) for name in names]
+    return ", ".join(f"%s::{field.db_type(connection).split('(')[0]}[]" for field in fields)
 
 
 @lru_cache(maxsize=256)

@@ -120,7 +120,9 @@ def place_batches(
     one account in every KRW market), and the engine refuses an order without changing its
     book. Anything else that goes wrong rolls the whole lot back and raises `BatchRolledBack`,
     after which the caller may place the orders one by one; an error once the transaction may
-    have committed (its COMMIT failed) is raised as it is.
+    have committed is raised as it is. On PostgreSQL the COMMIT goes out behind the writes, in
+    their round trip (`sqlrows.send_commit`): an error after it was sent is raised as it is,
+    unless the database refused a statement before it (then PostgreSQL skipped the COMMIT).
 
     With `skip_busy`, markets whose rows another transaction holds locked are left out, and
     their groups' outcomes are None (nothing of them was placed): two processes' batches then
@@ -135,7 +137,14 @@ def place_batches(
         raise ValueError("a batch holds distinct markets of one offering")
     ids = sorted(entries)
     outcomes: dict[int, list[Order | ExchangeError]] = {}
-    decided = False  # the transaction's body ran to its end: from here on it may have committed
+    decided = False  # the COMMIT was sent, or is next: from here on it may have committed
+    committing = False  # the COMMIT was sent with the writes (PostgreSQL)
+
+    def commit() -> None:
+        nonlocal decided, committing
+        decided = committing = True  # should sending fail, it may have gone
+        committing = sqlrows.send_commit()
+
     with ExitStack() as writers:  # this process's locks first, in id order, then the rows'
         books = {pk: writers.enter_context(market_writer(pk)) for pk in ids}
         try:
@@ -143,10 +152,19 @@ def place_batches(
                 locked, reads = _lock_and_read(
                     groups, books, skip_busy=skip_busy, wait_for_first=wait_for_first
                 )
-                outcomes = _place_batches_locked(
-                    [(books[market.pk], market, entries[market.pk]) for market in locked], reads
-                )
-                decided = True
+                try:
+                    outcomes = _place_batches_locked(
+                        [(books[market.pk], market, entries[market.pk]) for market in locked],
+                        reads,
+                        commit=commit,
+                    )
+                except BaseException:
+                    if not committing or sqlrows.transaction_failed():  # no COMMIT ran
+                        decided = False
+                    raise
+                if committing:
+                    sqlrows.check_committed()
+                decided = True  # the atomic block's end commits, if the COMMIT was not sent
         except _AllBusy:
             return [None] * len(groups)
         except BaseException as error:
@@ -271,9 +289,12 @@ def _send_reads(groups, books) -> Callable[[], _Reads]:
     )
 
 
-def _place_batches_locked(groups, reads: _Reads) -> dict[int, list[Order | ExchangeError]]:
+def _place_batches_locked(
+    groups, reads: _Reads, *, commit: Callable[[], None]
+) -> dict[int, list[Order | ExchangeError]]:
     """`groups`: (book, locked market, entries), in market id order; `reads`: what
-    `_send_reads` read for them (and perhaps for more)."""
+    `_send_reads` read for them (and perhaps for more). `commit` is called once every write is
+    sent, in their pipeline (`sqlrows.send_commit`); if nothing is to be written, not at all."""
     outcomes: dict[int, list[Order | ExchangeError]] = {
         locked.pk: [_closed(locked, request) for _, request in entries]
         for _, locked, entries in groups
@@ -299,15 +320,16 @@ def _place_batches_locked(groups, reads: _Reads) -> dict[int, list[Order | Excha
             locked, units, engine, settlement, entries, ids, reads.taken[locked.pk]
         )
         settled.append((locked, settlement, engine, units, placed))
-    with sqlrows.pipeline():  # on PostgreSQL two round trips for all the batch's writes:
+    with sqlrows.pipeline():  # on PostgreSQL one round trip for the writes and the COMMIT
         trades_saved = send_settlements([settlement for _, settlement, _, _, _ in settled])
         markets_saved = _send_markets(
             [(locked, engine, units) for locked, _, engine, units, _ in settled]
         )
-        # the ledger waits for the journals' ids; the block's end for the rest
-        _commit_ledger(ledger)
+        ledger_saved = ledger.send()
+        commit()
     trades_saved()
     markets_saved()
+    ledger_saved()
     messages = [
         message
         for locked, settlement, engine, units, placed in settled

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from django.db import IntegrityError, connection
 from django.utils import timezone
@@ -94,47 +96,99 @@ class LedgerBatch:
         )
 
     def commit(self) -> list[Journal]:
-        """Write everything. Must run inside the caller's transaction; raises InsufficientBalance
-        (after which the caller's transaction must roll back) if a balance would go negative.
-        The balances are changed first, then the journals and postings inserted: inside
-        `sqlrows.pipeline()` that waits for one answer (the journals' ids, and the new balances
-        sent before them); the postings are sent, not waited for."""
+        """Write everything and return the journals written. Must run inside the caller's
+        transaction; raises InsufficientBalance (after which the caller's transaction must roll
+        back) if a balance would go negative."""
+        return self.send()()
+
+    def send(self) -> Callable[[], list[Journal]]:
+        """`commit` in two steps: the writes are sent now, and the function returned reads
+        their answers (the balances after, into `balances`, and the journals' ids) and returns
+        the journals. On PostgreSQL that is two statements, the balances' and then the journals'
+        with their postings in one, and inside `sqlrows.pipeline()` neither is waited for until
+        the function is called (a caller that commits in the same pipeline calls it after)."""
         if not connection.in_atomic_block:
             raise RuntimeError("LedgerBatch.commit() must run inside transaction.atomic()")
-        if not self.journals:
-            return []
+        pending, self.journals = self.journals, []
+        if not pending:
+            return list
         now = timezone.now()
         stamp = sqlrows.db_value(Journal, "created_at", now)
-        try:
-            balances = _send_net_changes(self.journals)
-            journal_ids = sqlrows.insert_rows(  # plain rows: every order writes here
-                Journal,
-                ("offering", "kind", "reference", "memo", "created_at"),
-                [(self.offering_id, j.kind, j.reference, j.memo, stamp) for j in self.journals],
-            )
-            self.balances.update(balances())
-        except IntegrityError as error:  # the caller's transaction is rolled back by its atomic()
-            if "account_never_negative" in str(error):
-                raise InsufficientBalance() from None
-            raise
-        sqlrows.send_rows(  # their ids are not needed: in a pipeline, not waited for
-            Posting,
-            ("journal", "account", "asset", "bucket", "amount"),
-            [
-                (journal_id, leg.account.pk, leg.account.asset_id, leg.bucket, leg.amount)
-                for journal_id, pending in zip(journal_ids, self.journals, strict=True)
-                for leg in pending.legs
-            ],
-        )
-        names = ["id", "offering_id", "kind", "reference", "memo", "created_at"]
-        journals = [  # as if read back from the database
-            Journal.from_db(
-                connection.alias, names, [pk, self.offering_id, j.kind, j.reference, j.memo, now]
-            )
-            for pk, j in zip(journal_ids, self.journals, strict=True)
-        ]
-        self.journals = []
-        return journals
+        with _refusing_negative():
+            balances = _send_net_changes(pending)
+            journal_ids = _send_journals(self.offering_id, pending, stamp)
+
+        def written() -> list[Journal]:
+            with _refusing_negative():
+                self.balances.update(balances())
+                ids = journal_ids()
+            names = ["id", "offering_id", "kind", "reference", "memo", "created_at"]
+            return [  # as if read back from the database
+                Journal.from_db(
+                    connection.alias,
+                    names,
+                    [pk, self.offering_id, j.kind, j.reference, j.memo, now],
+                )
+                for pk, j in zip(ids, pending, strict=True)
+            ]
+
+        return written
+
+
+@contextmanager
+def _refusing_negative():
+    """A balance the database refused to let go negative is InsufficientBalance (the caller's
+    transaction is then rolled back by its atomic())."""
+    try:
+        yield
+    except IntegrityError as error:
+        if "account_never_negative" in str(error):
+            raise InsufficientBalance() from None
+        raise
+
+
+_JOURNAL_COLUMNS = ("offering", "kind", "reference", "memo", "created_at")
+_POSTING_COLUMNS = ("journal", "account", "asset", "bucket", "amount")
+
+
+def _send_journals(offering_id: int, pending: list[_PendingJournal], stamp) -> Callable[[], list]:
+    """Insert the journals and their postings; the function returned reads the journals' ids,
+    in order. On PostgreSQL one statement, whose text is the same for any number of rows: the
+    journals go in first, their ids are numbered in the order they were inserted (ids from the
+    table's sequence rise within a statement), and each posting takes the id of its journal's
+    number. Elsewhere the journals' ids are read before the postings are inserted."""
+    journals = [(offering_id, j.kind, j.reference, j.memo, stamp) for j in pending]
+    legs = [
+        (number, leg.account.pk, leg.account.asset_id, leg.bucket, leg.amount)
+        for number, journal in enumerate(pending, start=1)
+        for leg in journal.legs
+    ]
+    if connection.vendor != "postgresql":
+        ids = sqlrows.insert_rows(Journal, _JOURNAL_COLUMNS, journals)
+        sqlrows.insert_rows(Posting, _POSTING_COLUMNS, [(ids[n - 1], *rest) for n, *rest in legs])
+        return lambda: ids
+    columns = [sqlrows.array(column) for column in zip(*journals, strict=True)]
+    columns += [sqlrows.array(column) for column in zip(*legs, strict=True)]
+    rows = sqlrows.send(_journals_and_postings_sql(), columns)
+    return lambda: [journal_id for (journal_id,) in rows()]
+
+
+@lru_cache(maxsize=1)
+def _journals_and_postings_sql() -> str:
+    journals = sqlrows.unnest_insert_sql(Journal, _JOURNAL_COLUMNS)
+    journal_id = connection.ops.quote_name(Journal._meta.pk.column)
+    postings = f"{sqlrows.table(Posting)} ({sqlrows.column_list(Posting, _POSTING_COLUMNS)})"
+    legs = sqlrows.unnest_params(Posting, _POSTING_COLUMNS[1:])
+    return (
+        f"WITH j AS ({journals}),"  # noqa: S608 (names from _meta, values as parameters)
+        f" n AS (SELECT {journal_id} AS id, row_number() OVER (ORDER BY {journal_id}) AS number"
+        " FROM j),"
+        f" p AS (INSERT INTO {postings} SELECT n.id, leg.account, leg.asset, leg.bucket, leg.amount"
+        f" FROM unnest(%s::bigint[], {legs}) WITH ORDINALITY"
+        " AS leg(number, account, asset, bucket, amount, position)"
+        " JOIN n ON n.number = leg.number ORDER BY leg.position)"
+        " SELECT id FROM n ORDER BY number"
+    )
 
 
 def _check_balanced(legs: list[Leg]) -> None:

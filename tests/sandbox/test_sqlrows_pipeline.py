@@ -4,14 +4,15 @@ block ends, with the same results and the same errors as one at a time."""
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from campus import sqlrows
 from sandbox.exchange.models import Market, Order
 from sandbox.exchange.services import _send_markets
 from sandbox.exchange.units import MarketUnits
 from sandbox.wallet.api import AVAILABLE, InsufficientBalance, LedgerBatch, Leg, user_accounts
-from sandbox.wallet.models import Asset, Journal
+from sandbox.wallet.models import Asset, Journal, Posting
 from tests.sandbox.trades import unsaved_order
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +129,102 @@ def test_a_market_gone_is_found_when_the_markets_saved_in_a_pipeline_are_checked
             check = _send_markets([(market, engine, units) for market in markets])
         with pytest.raises(Market.DoesNotExist, match="987654"):
             check()
+
+
+def test_journals_and_their_postings_go_in_together_each_posting_with_its_journal(
+    exchange, on_postgres
+):
+    owners = (exchange.alice.pk, exchange.bob.pk)
+    krw = [
+        user_accounts(offering_id=exchange.offering.pk, owner_id=owner, asset_codes=["KRW"])["KRW"]
+        for owner in owners
+    ]
+    batch = LedgerBatch(exchange.offering.pk)
+    amounts = [Decimal("1"), Decimal("2"), Decimal("3")]
+    for n, amount in enumerate(amounts):  # 2, 4 and 2 legs
+        legs = [Leg(krw[0], AVAILABLE, -amount), Leg(krw[1], AVAILABLE, amount)]
+        if n == 1:
+            legs += [Leg(krw[1], AVAILABLE, -amount), Leg(krw[0], AVAILABLE, amount)]
+        batch.add(Journal.Kind.ADJUSTMENT, legs, reference=f"j{n}")
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as sent:
+        with sqlrows.pipeline():
+            written = batch.send()
+        journals = written()
+
+    assert len(sent) == 2  # the balances' and the journals' with their postings
+    assert [j.reference for j in journals] == ["j0", "j1", "j2"]
+    assert [j.pk for j in journals] == sorted(j.pk for j in journals)
+    for journal, amount, legs in zip(journals, amounts, (2, 4, 2), strict=True):
+        postings = list(Posting.objects.filter(journal=journal).order_by("pk"))
+        assert len(postings) == legs
+        assert {abs(p.amount) for p in postings} == {amount}
+        assert sum(p.amount for p in postings) == 0
+        assert Journal.objects.get(pk=journal.pk).reference == journal.reference
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_commit_sent_in_a_pipeline_commits_there_and_the_atomic_block_runs_its_hooks(
+    exchange, on_postgres
+):
+    ran = []
+    with transaction.atomic():
+        with sqlrows.pipeline():
+            sqlrows.send_rows(Asset, ("code", "name", "kind", "precision"), [NEW_ASSET])
+            transaction.on_commit(lambda: ran.append("hook"))
+            assert sqlrows.send_commit()
+        assert seen_by_another_connection("ZZZ")  # committed before the block's end
+        sqlrows.check_committed()
+        assert ran == []
+
+    assert ran == ["hook"]
+    assert Asset.objects.filter(code="ZZZ").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_refused_before_a_commit_in_a_pipeline_leaves_nothing_committed(
+    exchange, on_postgres
+):
+    failed = None
+    with pytest.raises(DataError), transaction.atomic():
+        try:
+            with sqlrows.pipeline():
+                sqlrows.send_rows(Asset, ("code", "name", "kind", "precision"), [NEW_ASSET])
+                sqlrows.send("SELECT 1 / 0", [])
+                sqlrows.send_commit()
+        finally:
+            failed = sqlrows.transaction_failed()
+
+    assert failed
+    assert not Asset.objects.filter(code="ZZZ").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_run_after_a_commit_in_a_pipeline_is_refused_loudly(exchange, on_postgres):
+    with pytest.raises(RuntimeError, match="after this transaction's COMMIT"), transaction.atomic():
+        with sqlrows.pipeline():
+            sqlrows.send_commit()
+        Asset.objects.count()  # would begin a second transaction
+        sqlrows.check_committed()
+
+
+def test_inside_a_transaction_around_the_block_no_commit_is_sent(exchange, on_postgres):
+    """A test's transaction, say: the inner atomic block is a savepoint, which its end releases."""
+    with transaction.atomic(), sqlrows.pipeline():
+        assert not sqlrows.send_commit()
+    assert connection.in_atomic_block  # the test's transaction is still open
+
+
+NEW_ASSET = ("ZZZ", "Test asset", "crypto", 8)
+
+
+def seen_by_another_connection(code: str) -> bool:
+    from django.db import connections
+
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM wallet_asset WHERE code = %s", [code])
+            return cursor.fetchone()[0] == 1
+    finally:
+        other.close()

@@ -319,11 +319,11 @@ def test_after_waiting_for_a_market_the_ledger_s_locks_wait_as_always(
     seen = []
     place = services._place_batches_locked
 
-    def spy(groups, reads):
+    def spy(groups, reads, **kwargs):
         with connections["default"].cursor() as cursor:
             cursor.execute("SHOW lock_timeout")
             seen.append(cursor.fetchone()[0])
-        return place(groups, reads)
+        return place(groups, reads, **kwargs)
 
     monkeypatch.setattr(services, "_place_batches_locked", spy)
     with connections["default"].cursor() as cursor:

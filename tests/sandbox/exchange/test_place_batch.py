@@ -264,7 +264,7 @@ def test_a_batch_that_fails_as_a_whole_leaves_nothing_and_a_fresh_engine(
     def broken(batch):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(services, "_commit_ledger", broken)
+    monkeypatch.setattr(services.LedgerBatch, "send", broken)
     with pytest.raises(services.BatchRolledBack):
         place_batch(
             market=market,
@@ -428,3 +428,62 @@ def test_a_batch_across_markets_tells_each_owner_their_balances_once(
         "executionReport",
         "outboundAccountPosition",
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_s_commit_goes_with_its_writes_so_an_error_after_it_leaves_the_orders_placed(
+    twins, on_postgres, monkeypatch
+):
+    """On PostgreSQL the COMMIT is sent in the pipeline of the batch's writes: an error raised
+    after that is the caller's to see as it is (the batch may have committed: here it did), not
+    a rolled-back batch that the desk would place again."""
+    from sandbox.exchange import services
+
+    owners, market, _ = twins
+    send_markets = services._send_markets
+
+    def checked_too_late(changed):
+        send_markets(changed)
+
+        def check():
+            raise RuntimeError("found after the COMMIT")
+
+        return check
+
+    monkeypatch.setattr(services, "_send_markets", checked_too_late)
+    before = Order.objects.count()
+
+    with pytest.raises(RuntimeError, match="found after the COMMIT"):
+        place_batch(market=market, entries=[(owners[1], limit("BUY", "0.01", "90000000"))])
+
+    assert Order.objects.count() == before + 1
+    assert find_ledger_breaks() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_whose_statement_the_database_refuses_before_the_commit_is_rolled_back(
+    twins, on_postgres, monkeypatch
+):
+    """A statement refused in the writes' pipeline (here a division by zero, not a constraint)
+    makes PostgreSQL skip the COMMIT behind it: the batch is rolled back, for sure, so its
+    orders may be placed again one by one."""
+    from campus import sqlrows
+    from sandbox.exchange import services
+
+    owners, market, _ = twins
+    send_markets = services._send_markets
+
+    def refused(changed):
+        check = send_markets(changed)
+        sqlrows.send("SELECT 1 / 0", [])
+        return check
+
+    monkeypatch.setattr(services, "_send_markets", refused)
+    before = (Order.objects.count(), balances(market))
+
+    with pytest.raises(services.BatchRolledBack) as raised:
+        place_batch(market=market, entries=[(owners[1], limit("BUY", "0.01", "90000000"))])
+
+    assert "division by zero" in str(raised.value.__cause__)
+    assert (Order.objects.count(), balances(market)) == before
+    assert _book(market.pk).engine is None
