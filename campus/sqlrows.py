@@ -208,22 +208,35 @@ def in_pipeline() -> bool:
     )
 
 
-def send_commit() -> bool:
+def send_commit() -> Callable[[], None] | None:
     """PostgreSQL: COMMIT the transaction after the statements sent before it, inside
     `pipeline()` without waiting (anywhere else it waits for the answer). The caller's
     `atomic()` then finds nothing left to commit (psycopg commits only an open transaction)
     and runs its on_commit hooks as ever; nothing may run between this and the end of the
     atomic block (`check_committed`). If a statement before it failed, PostgreSQL skips it, and
     the transaction is left failed (`transaction_failed`) for the atomic block to roll back.
-    Elsewhere, and inside an atomic block that is not the outermost (a test's transaction
-    around it, say), it does nothing: the atomic block's end commits, or releases its
-    savepoint. Returns whether it sent the COMMIT."""
+    Returns a function to call once the pipeline has ended: it raises CommitRolledBack if
+    PostgreSQL answered the COMMIT by rolling back (as it does for a transaction that had
+    failed before). Elsewhere, and inside an atomic block that is not the outermost (a test's
+    transaction around it, say), it sends nothing and returns None: the atomic block's end
+    commits, or releases its savepoint."""
     db = _db()
     if db.vendor != "postgresql" or len(db.atomic_blocks) != 1 or db.savepoint_ids:
-        return False
-    with db.cursor() as cursor:
-        cursor.execute("COMMIT")
-    return True
+        return None
+    cursor = db.cursor()  # open until its answer is read
+    cursor.execute("COMMIT")
+
+    def made() -> None:
+        with cursor:
+            answer = cursor.cursor.statusmessage
+        if answer != "COMMIT":
+            raise CommitRolledBack(f"PostgreSQL answered the COMMIT with {answer}")
+
+    return made
+
+
+class CommitRolledBack(Exception):
+    """A COMMIT that PostgreSQL answered with ROLLBACK: nothing of the transaction was kept."""
 
 
 def transaction_failed() -> bool:

@@ -11,7 +11,7 @@ import copy
 import logging
 import secrets
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 from django.db import IntegrityError, OperationalError, connection, transaction
@@ -137,14 +137,8 @@ def place_batches(
         raise ValueError("a batch holds distinct markets of one offering")
     ids = sorted(entries)
     outcomes: dict[int, list[Order | ExchangeError]] = {}
-    decided = False  # the COMMIT was sent, or is next: from here on it may have committed
-    committing = False  # the COMMIT was sent with the writes (PostgreSQL)
-
-    def commit() -> None:
-        nonlocal decided, committing
-        decided = committing = True  # should sending fail, it may have gone
-        committing = sqlrows.send_commit()
-
+    decided = False  # from here on the transaction may have committed
+    commit = _Commit()
     with ExitStack() as writers:  # this process's locks first, in id order, then the rows'
         books = {pk: writers.enter_context(market_writer(pk)) for pk in ids}
         try:
@@ -159,10 +153,9 @@ def place_batches(
                         commit=commit,
                     )
                 except BaseException:
-                    if not committing or sqlrows.transaction_failed():  # no COMMIT ran
-                        decided = False
+                    decided = commit.sent and not commit.refused
                     raise
-                if committing:
+                if commit.sent:
                     sqlrows.check_committed()
                 decided = True  # the atomic block's end commits, if the COMMIT was not sent
         except _AllBusy:
@@ -170,10 +163,40 @@ def place_batches(
         except BaseException as error:
             for book in books.values():  # they may hold orders of a transaction not committed
                 book.engine = None
-            if not decided or isinstance(error, IntegrityError):  # surely rolled back
+            if not decided or isinstance(error, IntegrityError | sqlrows.CommitRolledBack):
                 raise BatchRolledBack() from error
             raise  # COMMIT failed (committed or not, nobody knows) or a commit hook did
     return [outcomes.get(market.pk) for market in markets]
+
+
+class _Commit:
+    """A batch's COMMIT: on PostgreSQL sent behind its writes, in their round trip
+    (`sqlrows.send_commit`). `sent`: it went, or may have (from then on the batch may have
+    committed); `refused`: PostgreSQL refused a statement before it, so it skipped it."""
+
+    def __init__(self) -> None:
+        self.sent = self.refused = False
+        self._made: Callable[[], None] | None = None
+
+    def __call__(self) -> None:
+        """Send it, last in the writes' pipeline (`writes`)."""
+        self.sent = True  # should sending fail, it may have gone
+        self._made = sqlrows.send_commit()
+        self.sent = self._made is not None
+
+    @contextmanager
+    def writes(self):
+        """The writes' pipeline: notes, as it ends, whether a refusal left the transaction
+        failed (read then, before anything else could change it), and checks that PostgreSQL
+        answered the COMMIT by committing (sqlrows.CommitRolledBack if not)."""
+        try:
+            with sqlrows.pipeline():
+                yield
+        except BaseException:
+            self.refused = sqlrows.transaction_failed()
+            raise
+        if self._made is not None:
+            self._made()
 
 
 class BatchRolledBack(Exception):
@@ -290,11 +313,13 @@ def _send_reads(groups, books) -> Callable[[], _Reads]:
 
 
 def _place_batches_locked(
-    groups, reads: _Reads, *, commit: Callable[[], None]
+    groups, reads: _Reads, *, commit: _Commit
 ) -> dict[int, list[Order | ExchangeError]]:
     """`groups`: (book, locked market, entries), in market id order; `reads`: what
-    `_send_reads` read for them (and perhaps for more). `commit` is called once every write is
-    sent, in their pipeline (`sqlrows.send_commit`); if nothing is to be written, not at all."""
+    `_send_reads` read for them (and perhaps for more). `commit` is sent once every write is,
+    in their pipeline; if nothing is to be written, not at all. Nothing after it may fail: the
+    batch may have committed (so nothing here reads the database, or checks what could only
+    be checked before the COMMIT)."""
     outcomes: dict[int, list[Order | ExchangeError]] = {
         locked.pk: [_closed(locked, request) for _, request in entries]
         for _, locked, entries in groups
@@ -320,15 +345,13 @@ def _place_batches_locked(
             locked, units, engine, settlement, entries, ids, reads.taken[locked.pk]
         )
         settled.append((locked, settlement, engine, units, placed))
-    with sqlrows.pipeline():  # on PostgreSQL one round trip for the writes and the COMMIT
+    with commit.writes():  # on PostgreSQL one round trip for the writes and the COMMIT
         trades_saved = send_settlements([settlement for _, settlement, _, _, _ in settled])
-        markets_saved = _send_markets(
-            [(locked, engine, units) for locked, _, engine, units, _ in settled]
-        )
+        # the markets are there (this transaction holds their rows): their count is not read
+        _send_markets([(locked, engine, units) for locked, _, engine, units, _ in settled])
         ledger_saved = ledger.send()
         commit()
     trades_saved()
-    markets_saved()
     ledger_saved()
     messages = [
         message

@@ -172,7 +172,8 @@ def test_a_commit_sent_in_a_pipeline_commits_there_and_the_atomic_block_runs_its
         with sqlrows.pipeline():
             sqlrows.send_rows(Asset, ("code", "name", "kind", "precision"), [NEW_ASSET])
             transaction.on_commit(lambda: ran.append("hook"))
-            assert sqlrows.send_commit()
+            made = sqlrows.send_commit()
+        made()
         assert seen_by_another_connection("ZZZ")  # committed before the block's end
         sqlrows.check_committed()
         assert ran == []
@@ -200,6 +201,22 @@ def test_a_statement_refused_before_a_commit_in_a_pipeline_leaves_nothing_commit
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_commit_that_postgresql_answers_by_rolling_back_is_found(exchange, on_postgres):
+    """A transaction that failed before the pipeline (its error caught): PostgreSQL answers its
+    COMMIT with ROLLBACK, not with an error."""
+    with transaction.atomic():
+        Asset.objects.create(code="ZZZ", name="Test asset", kind="crypto", precision=8)
+        with pytest.raises(DataError), connection.cursor() as cursor:
+            cursor.execute("SELECT 1 / 0")
+        with sqlrows.pipeline():
+            made = sqlrows.send_commit()
+        with pytest.raises(sqlrows.CommitRolledBack, match="ROLLBACK"):
+            made()
+
+    assert not Asset.objects.filter(code="ZZZ").exists()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_statement_run_after_a_commit_in_a_pipeline_is_refused_loudly(exchange, on_postgres):
     with pytest.raises(RuntimeError, match="after this transaction's COMMIT"), transaction.atomic():
         with sqlrows.pipeline():
@@ -211,7 +228,7 @@ def test_a_statement_run_after_a_commit_in_a_pipeline_is_refused_loudly(exchange
 def test_inside_a_transaction_around_the_block_no_commit_is_sent(exchange, on_postgres):
     """A test's transaction, say: the inner atomic block is a savepoint, which its end releases."""
     with transaction.atomic(), sqlrows.pipeline():
-        assert not sqlrows.send_commit()
+        assert sqlrows.send_commit() is None
     assert connection.in_atomic_block  # the test's transaction is still open
 
 

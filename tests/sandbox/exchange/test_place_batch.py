@@ -440,17 +440,11 @@ def test_a_batch_s_commit_goes_with_its_writes_so_an_error_after_it_leaves_the_o
     from sandbox.exchange import services
 
     owners, market, _ = twins
-    send_markets = services._send_markets
 
-    def checked_too_late(changed):
-        send_markets(changed)
+    def failing_after_the_commit(*args, **kwargs):
+        raise RuntimeError("found after the COMMIT")
 
-        def check():
-            raise RuntimeError("found after the COMMIT")
-
-        return check
-
-    monkeypatch.setattr(services, "_send_markets", checked_too_late)
+    monkeypatch.setattr(services, "positions", failing_after_the_commit)
     before = Order.objects.count()
 
     with pytest.raises(RuntimeError, match="found after the COMMIT"):
@@ -471,19 +465,21 @@ def test_a_batch_whose_statement_the_database_refuses_before_the_commit_is_rolle
     from sandbox.exchange import services
 
     owners, market, _ = twins
-    send_markets = services._send_markets
+    send_commit = sqlrows.send_commit
+    committing = []
 
-    def refused(changed):
-        check = send_markets(changed)
+    def refused_just_before():
         sqlrows.send("SELECT 1 / 0", [])
-        return check
+        committing.append(True)
+        return send_commit()
 
-    monkeypatch.setattr(services, "_send_markets", refused)
+    monkeypatch.setattr(sqlrows, "send_commit", refused_just_before)
     before = (Order.objects.count(), balances(market))
 
     with pytest.raises(services.BatchRolledBack) as raised:
         place_batch(market=market, entries=[(owners[1], limit("BUY", "0.01", "90000000"))])
 
+    assert committing == [True]  # the COMMIT was on its way: only the refusal tells
     assert "division by zero" in str(raised.value.__cause__)
     assert (Order.objects.count(), balances(market)) == before
     assert _book(market.pk).engine is None
