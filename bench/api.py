@@ -65,9 +65,23 @@ GRACE = 5.0  # seconds after the open-loop window in which late orders may still
 def seed(database_url: str) -> list[tuple[str, str]]:
     """Traders with API keys in one offering; returns (api key, secret) pairs."""
     offering = bench_offering(database_url)
+    from sandbox.exchange.apikeys import create_api_key
+
+    keys = []
+    for user in funded_traders(offering, TRADERS, "bench"):
+        key, secret = create_api_key(user_id=user.pk, offering_id=offering.pk, label="bench")
+        keys.append((key.key, secret))
+    from django.db import connection
+
+    connection.close()
+    return keys
+
+
+def funded_traders(offering, count: int, prefix: str) -> list:
+    """`count` users (`<prefix><n>`) enrolled in the offering, each with a wallet funded for a
+    long run of orders."""
     from campus.models import User
     from courses.services import enroll
-    from sandbox.exchange.apikeys import create_api_key
     from sandbox.wallet.services import issue, open_wallet
 
     funds = {
@@ -76,18 +90,14 @@ def seed(database_url: str) -> list[tuple[str, str]]:
         "ETH": Decimal("20000"),
         "KUSD": Decimal("100000000"),
     }
-    keys = []
-    for n in range(TRADERS):
-        user = User.objects.create(username=f"bench{n}")
+    users = []
+    for n in range(count):
+        user = User.objects.create(username=f"{prefix}{n}")
         enroll(offering=offering, user=user, role="student")
         open_wallet(offering_id=offering.pk, owner_id=user.pk)
         issue(offering_id=offering.pk, owner_id=user.pk, amounts=funds, memo="bench")
-        key, secret = create_api_key(user_id=user.pk, offering_id=offering.pk, label="bench")
-        keys.append((key.key, secret))
-    from django.db import connection
-
-    connection.close()
-    return keys
+        users.append(user)
+    return users
 
 
 def redis(url: str | None) -> dict[str, str]:
@@ -118,6 +128,20 @@ def start_server(database_url: str, workers: int, redis_url: str | None) -> subp
     raise SystemExit("bench: the server did not answer /api/v3/ping within 60 s")
 
 
+def random_limit(rng: random.Random) -> tuple[str, str, Decimal, Decimal]:
+    """A limit order of about 20,000 KRW around its market's reference price, a quarter of them
+    crossing the spread: (symbol, side, price, quantity)."""
+    symbol = rng.choice(list(REFERENCE))
+    reference = REFERENCE[symbol]
+    side = rng.choice(("BUY", "SELL"))
+    crossing = rng.random() < 0.25
+    offset = Decimal(rng.randint(1, 20)) / 1000 * (1 if (side == "BUY") == crossing else -1)
+    tick, lot = STEPS[symbol]
+    price = (reference * (1 + offset) / tick).to_integral_value() * tick
+    quantity = ((Decimal("20000") / price) / lot).to_integral_value(rounding=ROUND_CEILING) * lot
+    return symbol, side, price, quantity
+
+
 class Trader:
     """One keep-alive connection, placing orders for a rotation of traders' keys."""
 
@@ -128,18 +152,7 @@ class Trader:
         self.conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
 
     def order_body(self, secret: bytes) -> str:
-        symbol = self.rng.choice(list(REFERENCE))
-        reference = REFERENCE[symbol]
-        side = self.rng.choice(("BUY", "SELL"))
-        crossing = self.rng.random() < 0.25
-        offset = (
-            Decimal(self.rng.randint(1, 20)) / 1000 * (1 if (side == "BUY") == crossing else -1)
-        )
-        tick, lot = STEPS[symbol]
-        price = (reference * (1 + offset) / tick).to_integral_value() * tick
-        quantity = ((Decimal("20000") / price) / lot).to_integral_value(
-            rounding=ROUND_CEILING
-        ) * lot
+        symbol, side, price, quantity = random_limit(self.rng)
         params = {
             "symbol": symbol, "side": side, "type": "LIMIT", "timeInForce": "GTC",
             "price": f"{price:f}", "quantity": f"{quantity:f}",
