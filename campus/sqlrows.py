@@ -242,29 +242,27 @@ class CommitRolledBack(Exception):
 def transaction_failed() -> bool:
     """Whether this thread's connection is in a transaction the server refused a statement of
     (so nothing after it ran, a COMMIT sent after it included: it can only roll back)."""
-    from psycopg.pq import TransactionStatus
-
-    return _transaction_status() == TransactionStatus.INERROR
+    return _transaction_status() == "INERROR"
 
 
 def check_committed() -> None:
     """After `send_commit` and the end of its pipeline: raise if a statement has run since the
     COMMIT (psycopg would have begun a new transaction for it, which the atomic block would
     commit on its own: a bug to be loud about)."""
-    from psycopg.pq import TransactionStatus
-
     status = _transaction_status()
-    if status not in (None, TransactionStatus.IDLE):
-        raise RuntimeError(f"a statement ran after this transaction's COMMIT ({status.name})")
+    if status not in (None, "IDLE"):
+        raise RuntimeError(f"a statement ran after this transaction's COMMIT ({status})")
 
 
-def _transaction_status():
+def _transaction_status() -> str | None:
+    """psycopg's name for the state of this thread's connection (IDLE, INTRANS, INERROR...);
+    None where there is no PostgreSQL connection."""
     from psycopg.pq import TransactionStatus
 
     db = _db()
     if db.vendor != "postgresql" or db.connection is None:
         return None
-    return TransactionStatus(db.connection.pgconn.transaction_status)
+    return TransactionStatus(db.connection.pgconn.transaction_status).name
 
 
 def send(sql: str, params: Sequence) -> Callable[[], list[tuple]]:

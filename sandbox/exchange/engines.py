@@ -23,6 +23,7 @@ from campus import sqlrows
 from sandbox.exchange.engine import InvalidOrder, MatchingEngine, OpenOrder
 from sandbox.exchange.engine import Order as EngineOrder
 from sandbox.exchange.models import OPEN_STATUSES, Market, Order
+from sandbox.exchange.selectors import send_order_rows
 from sandbox.exchange.units import MarketUnits
 
 
@@ -118,9 +119,6 @@ def catch_up(
     return True
 
 
-_ORDER_COLUMNS = sqlrows.Columns(Order, "o")
-
-
 def changed_orders(market_id: int, *, since: int, limit: int) -> list[Order]:
     """`Order.objects.filter(market=..., book_version__gt=since).order_by("pk")[:limit]`, in
     SQL: with several processes taking turns on a market, nearly every write catches up first."""
@@ -129,13 +127,11 @@ def changed_orders(market_id: int, *, since: int, limit: int) -> list[Order]:
 
 def send_changed_orders(market_id: int, *, since: int, limit: int) -> Callable[[], list[Order]]:
     """`changed_orders`, sent: the function returned reads them (`sqlrows.send`)."""
-    sql = (
-        f"SELECT {_ORDER_COLUMNS.select} FROM {sqlrows.table(Order)} o"  # noqa: S608 (names from _meta, values as parameters)
-        f" WHERE o.{sqlrows.column(Order, 'market')} = %s"
-        f" AND o.{sqlrows.column(Order, 'book_version')} > %s ORDER BY o.id LIMIT %s"
+    return send_order_rows(
+        f"o.{sqlrows.column(Order, 'market')} = %s"
+        f" AND o.{sqlrows.column(Order, 'book_version')} > %s ORDER BY o.id LIMIT %s",
+        [market_id, since, limit],
     )
-    rows = sqlrows.send(sql, [market_id, since, limit])
-    return lambda: [_ORDER_COLUMNS.instances(row)[0] for row in rows()]
 
 
 def mark_changed(book: _Book, market: Market) -> None:

@@ -59,6 +59,17 @@ def send_market_rows(
     return lambda: [market_of(row) for row in rows()]
 
 
+_ORDER_COLUMNS = Columns(Order, "o")
+
+
+def send_order_rows(where: str, params: list) -> Callable[[], list[Order]]:
+    """`Order.objects.filter(<where>)`, the table as `o` (`where` may end with ORDER BY and
+    LIMIT), in SQL, sent: the function returned reads them (`sqlrows.send`). For the order reads
+    that placing makes: the resting orders a fill touches, the changes an engine catches up on."""
+    rows = send(f"SELECT {_ORDER_COLUMNS.select} FROM {table(Order)} o WHERE {where}", params)  # noqa: S608 (names from _meta, values as parameters)
+    return lambda: [_ORDER_COLUMNS.instances(row)[0] for row in rows()]
+
+
 def _market_sql(where: str) -> str:
     return (
         f"SELECT {_MARKET_COLUMNS.select} FROM {table(Market)} m"  # noqa: S608 (names from _meta, values as parameters)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from campus import sqlrows
 from sandbox.exchange.engine import OrderStatus, SubmitResult
 from sandbox.exchange.models import OPEN_STATUSES, Market, Order, Trade
+from sandbox.exchange.selectors import send_order_rows
 from sandbox.exchange.units import MarketUnits
 from sandbox.wallet.api import (
     AVAILABLE,
@@ -244,18 +245,9 @@ def send_settlements(settlements: list[Settlement]) -> Callable[[], None]:
     return sqlrows.send_insert([trade for s in settlements for trade in s.trades])
 
 
-_ORDER_COLUMNS = sqlrows.Columns(Order, "o")
-
-
 def _send_orders(ids: list[int]) -> Callable[[], list[Order]]:
-    """`Order.objects.filter(pk__in=ids)`, in SQL (the makers every fill touches), sent: the
-    function returned reads them (`sqlrows.send`)."""
-    where, params = sqlrows.in_list("o.id", ids, "bigint")
-    rows = sqlrows.send(
-        f"SELECT {_ORDER_COLUMNS.select} FROM {sqlrows.table(Order)} o WHERE {where}",  # noqa: S608 (names from _meta, values as parameters)
-        params,
-    )
-    return lambda: [_ORDER_COLUMNS.instances(row)[0] for row in rows()]
+    """`Order.objects.filter(pk__in=ids)` (the makers every fill touches), sent."""
+    return send_order_rows(*sqlrows.in_list("o.id", ids, "bigint"))
 
 
 def _update_orders_in_one_statement(orders: list[Order]) -> None:
