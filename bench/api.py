@@ -1,10 +1,11 @@
 """End-to-end order placement through the signed Binance-shaped HTTP API on PostgreSQL.
 
     python bench/api.py [--seconds 15] [--rate 500] [--workers 2] [--clients 2] [--redis URL]
+                        [--no-desk]
 
 Builds a scratch database (BENCH_DATABASE_URL, default blockcampus_bench on the local server),
-seeds an offering with three markets and traders with API keys, serves the site with uvicorn on
-loopback, and drives it from --clients load-generator processes (not threads of this one: the
+seeds an offering with three markets and traders with API keys, serves the site as the Procfile
+does (uvicorn's workers on loopback, and the order desk process they hand orders to), and drives it from --clients load-generator processes (not threads of this one: the
 client's own GIL would otherwise be what is measured) with persistent keep-alive connections:
 
 1. closed loop, 16 connections placing as fast as answers come: the most orders per second;
@@ -16,7 +17,7 @@ Each connection rotates over its share of the traders' keys, so that no key pass
 100 orders per 10 s (which the API enforces); the load is many students, not one.
 Orders are limit orders around a reference price, a quarter of them crossing the spread.
 Prints a machine line, then `name: value unit` lines, including the CPU each side used per
-order (server workers, PostgreSQL, load generator), which says where the time goes.
+order (server: web workers and order desk; PostgreSQL; load generator), which says where the time goes.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from bench.scratch import bench_offering, server_env  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/blockcampus_bench"
 PORT = 8765
+DESK_SOCKET = ROOT / "var" / "bench-order-desk.sock"
 REFERENCE = {
     "BTCKRW": Decimal("100000000"),
     "ETHKRW": Decimal("5000000"),
@@ -106,16 +108,39 @@ def redis(url: str | None) -> dict[str, str]:
     return {"REDIS_URL": url} if url else {"REDIS_URL": ""}
 
 
-def start_server(database_url: str, workers: int, redis_url: str | None) -> subprocess.Popen:
+def start_servers(
+    database_url: str, workers: int, redis_url: str | None, desk: bool
+) -> list[subprocess.Popen]:
+    """uvicorn's workers, and the order desk process unless `desk` is off."""
+    env = server_env(database_url, **redis(redis_url))
+    servers = []
+    if desk:
+        env["EXCHANGE_ORDER_DESK_SOCKET"] = str(DESK_SOCKET)
+        servers.append(start_desk(env))
+    servers.append(start_server(env, workers))
+    return servers
+
+
+def start_desk(env: dict[str, str]) -> subprocess.Popen:
+    DESK_SOCKET.unlink(missing_ok=True)
+    command = [sys.executable, "manage.py", "order_desk"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if DESK_SOCKET.exists():
+            return process
+        time.sleep(0.2)
+    raise SystemExit("bench: the order desk did not start within 60 s")
+
+
+def start_server(env: dict[str, str], workers: int) -> subprocess.Popen:
     command = [
         str(ROOT / ".venv" / "bin" / "uvicorn"),
         "campus.asgi:application",
         "--port", str(PORT), "--workers", str(workers),
         "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=server_env(database_url, **redis(redis_url)), start_new_session=True
-    )
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -266,11 +291,13 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def server_pids(server: subprocess.Popen) -> list[int]:
-    found = [server.pid]
+def server_pids(servers: list[subprocess.Popen]) -> list[int]:
+    """The servers' processes and their children (uvicorn's workers)."""
+    parents = {server.pid for server in servers}
+    found = list(parents)
     for path in Path("/proc").glob("[0-9]*/stat"):
         try:
-            if int(path.read_text().rsplit(")", 1)[1].split()[1]) == server.pid:
+            if int(path.read_text().rsplit(")", 1)[1].split()[1]) in parents:
                 found.append(int(path.parent.name))
         except (OSError, IndexError, ValueError):
             continue
@@ -289,10 +316,10 @@ def pids_named(name: str) -> list[int]:
     return pids
 
 
-def measure(pool, server, jobs, loop, *, redis: bool) -> tuple[list[float], float, dict]:
+def measure(pool, servers, jobs, loop, *, redis: bool) -> tuple[list[float], float, dict]:
     """Run a phase; returns latencies, wall seconds and CPU seconds used by each side (Redis's
     too when the server uses it)."""
-    sides = {"server": lambda: server_pids(server), "postgres": lambda: pids_named("postgres")}
+    sides = {"server": lambda: server_pids(servers), "postgres": lambda: pids_named("postgres")}
     if redis:
         sides["redis"] = lambda: pids_named("redis-server")
     before = {side: cpu_seconds(pids()) for side, pids in sides.items()}
@@ -320,17 +347,23 @@ def main() -> None:
         help="serve with Redis as production does (rate limits in its cache, stream messages "
         "through its channel layer); by default the embedded local-memory ones",
     )
+    parser.add_argument(
+        "--no-desk",
+        action="store_true",
+        help="no order desk process: each web worker places its own orders, in batches of what "
+        "arrived in that worker",
+    )
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
     print(machine_line(), flush=True)
     keys = seed(database_url)
-    server = start_server(database_url, args.workers, args.redis)
+    servers = start_servers(database_url, args.workers, args.redis, desk=not args.no_desk)
     try:
         with multiprocessing.Pool(args.clients) as pool:
             closed = [(s, 2) for s in shares(keys, CONNECTIONS, args.clients)]
             drive(pool, closed, closed_loop)  # warm the engines and connections
             closed = [(s, args.seconds) for s in shares(keys, CONNECTIONS, args.clients)]
-            latencies, _, cpu = measure(pool, server, closed, closed_loop, redis=bool(args.redis))
+            latencies, _, cpu = measure(pool, servers, closed, closed_loop, redis=bool(args.redis))
             print(f"api_max_orders_per_s: {len(latencies) / args.seconds:.0f} orders/s")
             print(f"api_max_p50_ms: {percentile(latencies, 0.5) * 1000:.1f} ms")
             print_cpu("api_max", cpu, len(latencies))
@@ -339,7 +372,7 @@ def main() -> None:
                 (s, start, args.rate, args.seconds, n, args.clients)
                 for n, s in enumerate(shares(keys, 24, args.clients))
             ]
-            latencies, _, cpu = measure(pool, server, opened, open_loop, redis=bool(args.redis))
+            latencies, _, cpu = measure(pool, servers, opened, open_loop, redis=bool(args.redis))
             elapsed = time.time() - start
         print(f"api_offered_orders_per_s: {args.rate:.0f} orders/s")
         print(f"api_sustained_orders_per_s: {len(latencies) / elapsed:.0f} orders/s")
@@ -347,8 +380,9 @@ def main() -> None:
         print(f"api_p99_ms: {percentile(latencies, 0.99) * 1000:.1f} ms")
         print_cpu("api", cpu, len(latencies))
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        for server in reversed(servers):
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
 
 
 if __name__ == "__main__":

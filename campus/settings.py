@@ -206,6 +206,14 @@ CHAIN_IDLE_SECONDS = env.int("CHAIN_IDLE_SECONDS", default=900)
 # How long an RPC request waits for a stopped chain to start before it is answered with an error.
 CHAIN_START_WAIT_SECONDS = env.float("CHAIN_START_WAIT_SECONDS", default=20.0)
 
+# --- Exchange ----------------------------------------------------------------------------------
+# The order desk process (`manage.py order_desk`) listens on this Unix socket, and the web workers
+# hand it their orders; empty: each process places its own orders (sandbox/exchange/deskprocess.py).
+# A relative path is taken from the project's directory.
+EXCHANGE_ORDER_DESK_SOCKET = env.str("EXCHANGE_ORDER_DESK_SOCKET", default="")
+if EXCHANGE_ORDER_DESK_SOCKET:
+    EXCHANGE_ORDER_DESK_SOCKET = str(BASE_DIR / EXCHANGE_ORDER_DESK_SOCKET)
+
 # --- Demo campus: each app seeds its own part, in this order ---------------------------------
 DEMO_SEEDERS = [
     "campus.demo.seed",

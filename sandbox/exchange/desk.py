@@ -21,6 +21,10 @@ spent the same balance a moment earlier, say, so the database refused the lot), 
 orders is placed again on its own by its own thread, with `services.place_order`. If it failed
 once it may have committed (the COMMIT itself failed), its callers get the error, as a caller
 placing alone would: an order is never placed twice.
+
+With `EXCHANGE_ORDER_DESK_SOCKET` set, the orders go to the order desk process instead
+(deskprocess.py), which places the rounds of every web process's orders with `place_round`; if it
+cannot be reached, they are placed here, as above.
 """
 
 from __future__ import annotations
@@ -28,11 +32,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection
 
-from sandbox.exchange import services
+from sandbox.exchange import deskprocess, services
 from sandbox.exchange.errors import ExchangeError
 from sandbox.exchange.filters import OrderRequest
 from sandbox.exchange.models import Market, Order
@@ -42,21 +48,30 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(eq=False)
-class _Ticket:
+class Ticket:
+    """An order waiting at a desk (this process's, or the order desk process's)."""
+
     market: Market
     owner_id: int
     request: OrderRequest
-    woken: threading.Event = field(default_factory=threading.Event)
     skipped: bool = False  # left out of a round: its market was busy
+    reply_to: object = None  # the desk process's connection it came on
+
+
+@dataclass(eq=False)
+class _Waiting(Ticket):
+    """A ticket whose thread waits in this process for its outcome."""
+
+    woken: threading.Event = field(default_factory=threading.Event)
     leads: bool = False  # this ticket's thread places the queue
     settled: bool = False
-    outcome: Order | ExchangeError | _Failed | None = None  # None once settled: place it alone
+    outcome: Order | ExchangeError | Failed | None = None  # None once settled: place it alone
 
 
 @dataclass
 class _Queue:
     lock: threading.Lock = field(default_factory=threading.Lock)
-    waiting: deque[_Ticket] = field(default_factory=deque)
+    waiting: deque[_Waiting] = field(default_factory=deque)
     led: bool = False
 
 
@@ -70,7 +85,11 @@ def place_order(*, owner_id: int, market: Market, request: OrderRequest) -> Orde
     one."""
     if connection.in_atomic_block:
         return services.place_order(owner_id=owner_id, market=market, request=request)
-    ticket = _Ticket(market, owner_id, request)
+    if settings.EXCHANGE_ORDER_DESK_SOCKET:
+        placed = deskprocess.place_order(owner_id=owner_id, market=market, request=request)
+        if placed is not deskprocess.NOT_SENT:
+            return placed
+    ticket = _Waiting(market, owner_id, request)
     queue = _queue(market.offering_id)
     with queue.lock:
         queue.waiting.append(ticket)
@@ -82,14 +101,14 @@ def place_order(*, owner_id: int, market: Market, request: OrderRequest) -> Orde
         _lead(queue, ticket)
     if ticket.outcome is None:
         return services.place_order(owner_id=owner_id, market=market, request=request)
-    if isinstance(ticket.outcome, _Failed):
+    if isinstance(ticket.outcome, Failed):
         raise ticket.outcome.error
     if isinstance(ticket.outcome, ExchangeError):
         raise ticket.outcome
     return ticket.outcome
 
 
-def _lead(queue: _Queue, mine: _Ticket) -> None:
+def _lead(queue: _Queue, mine: _Waiting) -> None:
     try:
         while not mine.settled:
             with queue.lock:
@@ -104,11 +123,35 @@ def _lead(queue: _Queue, mine: _Ticket) -> None:
                 queue.led = False
 
 
-def _place(queue: _Queue, batch: list[_Ticket], mine: _Ticket) -> None:
+def _place(queue: _Queue, batch: list[_Waiting], mine: _Waiting) -> None:
     """Place a batch; the orders of markets another process is busy with go back to the front
     of the queue, for the next round."""
-    outcomes: list = [None] * len(batch)  # None: place it alone
-    by_market: dict[int, list[_Ticket]] = {}
+    outcomes: list = [None] * len(batch)
+    try:
+        place_round(batch, outcomes)
+    finally:
+        again = [
+            ticket for ticket, outcome in zip(batch, outcomes, strict=True) if outcome is AGAIN
+        ]
+        with queue.lock:  # ahead of those that arrived since, in the order they came
+            queue.waiting.extendleft(reversed(again))
+        for ticket, outcome in zip(batch, outcomes, strict=True):
+            if outcome is AGAIN:
+                continue
+            ticket.outcome, ticket.settled = outcome, True
+            if ticket is not mine:
+                ticket.woken.set()
+
+
+def place_round(batch: Sequence[Ticket], outcomes: list) -> None:
+    """Place a round of tickets for one offering's markets in one transaction, and set each
+    one's outcome in `outcomes` (a list as long as `batch`, all None beforehand), also when it
+    raises: the saved order or the `ExchangeError` that refused it; `AGAIN` if its market was
+    busy with another process (the ticket is marked `skipped`, to go first in the next round);
+    a `Failed` if the batch failed once it may have committed (its callers get the error, and
+    its orders are never placed again); or None, left as it was, if the batch was rolled back
+    as a whole: place that order alone."""
+    by_market: dict[int, list[Ticket]] = {}
     for ticket in batch:  # each market's in the order they arrived
         by_market.setdefault(ticket.market.pk, []).append(ticket)
     try:
@@ -121,11 +164,11 @@ def _place(queue: _Queue, batch: list[_Ticket], mine: _Ticket) -> None:
             wait_for_first=batch[0].skipped,  # the oldest order is not left out twice
         )
         found = {  # tickets compare by identity
-            ticket: _AGAIN if results is None else results[n]
+            ticket: AGAIN if results is None else results[n]
             for tickets, results in zip(by_market.values(), placed, strict=True)
             for n, ticket in enumerate(tickets)
         }
-        outcomes = [found[ticket] for ticket in batch]
+        outcomes[:] = [found[ticket] for ticket in batch]
     except services.BatchRolledBack:
         logger.info(
             "a batch of %d orders was rolled back; placing them one by one",
@@ -133,30 +176,19 @@ def _place(queue: _Queue, batch: list[_Ticket], mine: _Ticket) -> None:
             exc_info=True,
         )
     except BaseException as error:  # perhaps committed: never place these orders again
-        outcomes = [_Failed(error)] * len(batch)
+        outcomes[:] = [Failed(error)] * len(batch)
         if not isinstance(error, Exception):
             raise
-    finally:
-        again = [
-            ticket for ticket, outcome in zip(batch, outcomes, strict=True) if outcome is _AGAIN
-        ]
-        for ticket in again:
+    for ticket, outcome in zip(batch, outcomes, strict=True):
+        if outcome is AGAIN:
             ticket.skipped = True
-        with queue.lock:  # ahead of those that arrived since, in the order they came
-            queue.waiting.extendleft(reversed(again))
-        for ticket, outcome in zip(batch, outcomes, strict=True):
-            if outcome is _AGAIN:
-                continue
-            ticket.outcome, ticket.settled = outcome, True
-            if ticket is not mine:
-                ticket.woken.set()
 
 
-_AGAIN = object()  # a ticket's outcome while it waits for the next round
+AGAIN = object()  # a ticket's outcome while it waits for the next round
 
 
 @dataclass(frozen=True)
-class _Failed:
+class Failed:
     """The batch failed after its transaction may have committed: its callers get the error."""
 
     error: BaseException

@@ -5,10 +5,14 @@ trade has its postings, each open order's hold matches what it still needs, and 
 from the database is the book the writers were matching against."""
 
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -35,23 +39,58 @@ def market(on_postgres, assets):
     return market
 
 
-def load(users: str, orders: int, seed: int, threads: int = 1) -> subprocess.Popen:
-    db = settings.DATABASES["default"]
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-    }
+def load(
+    users: str, orders: int, seed: int, threads: int = 1, desk: Path | None = None
+) -> subprocess.Popen:
+    """A process placing random orders; with `desk`, through the order desk process there."""
     command = [sys.executable, "manage.py", "exchange_load", "--offering", "load"]
     command += ["--users", users, "--orders", str(orders), "--seed", str(seed)]
     command += ["--threads", str(threads)]  # above 1: through the order desk, in batches
     return subprocess.Popen(
         command,
         cwd=settings.BASE_DIR,
-        env=env,
+        env=process_env(desk),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def process_env(desk: Path | None = None) -> dict[str, str]:
+    """A child process's environment: this test's database; with `desk`, its order desk."""
+    db = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    }
+    if desk is not None:
+        env["EXCHANGE_ORDER_DESK_SOCKET"] = str(desk)
+    return env
+
+
+def order_desk(path: Path) -> subprocess.Popen:
+    """`manage.py order_desk` on `path`, as the Procfile runs it, once it listens."""
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "order_desk"],
+        cwd=settings.BASE_DIR,
+        env=process_env(path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not path.exists():
+        assert process.poll() is None, process.communicate()[1][-3000:]
+        assert time.monotonic() < deadline, "the order desk did not start"
+        time.sleep(0.1)
+    return process
+
+
+@pytest.fixture
+def desk_socket():
+    folder = Path(tempfile.mkdtemp(prefix="desk"))  # short: a Unix socket's path is limited
+    yield folder / "desk.sock"
+    shutil.rmtree(folder)
 
 
 def finish(process: subprocess.Popen) -> str:
@@ -98,6 +137,50 @@ def test_a_writer_killed_mid_flight_loses_nothing_and_the_market_resumes(market)
     assert_books_are_right(market)
     restarted = finish(load("trader3,trader4,trader5", 300, seed=9))  # the only writer now
     assert "live engine equals the rebuild" in restarted
+    assert_books_are_right(market)
+
+
+def test_processes_trading_through_the_order_desk_keep_the_books_right(market, desk_socket):
+    desk = order_desk(desk_socket)
+    try:
+        loaders = [
+            load(users, 300, seed=20 + n, threads=3, desk=desk_socket)
+            for n, users in enumerate(["trader0,trader1,trader2", "trader3,trader4,trader5"])
+        ]
+        outputs = [p.communicate(timeout=600) for p in loaders]
+    finally:
+        desk.send_signal(signal.SIGTERM)
+        said, err = desk.communicate(timeout=30)
+
+    assert desk.returncode == 0, err[-3000:]
+    assert not desk_socket.exists()  # it cleans up after itself
+    answered, rounds = map(int, re.search(r"(\d+) orders answered in (\d+) rounds", said).groups())
+    placed = Order.objects.filter(market=market).count()
+    assert answered >= placed > 200  # every order was placed there (the rest: cancels, refusals)
+    assert rounds < answered  # in batches
+    for loader, (out, err) in zip(loaders, outputs, strict=True):
+        assert loader.returncode == 0, err[-6000:]
+        assert "book-consistent" in out
+        assert "cannot be reached" not in err  # none fell back: every order went to the desk
+    assert Trade.objects.filter(market=market).count() > 20
+    assert_books_are_right(market)
+
+
+def test_the_order_desk_killed_mid_flight_loses_nothing_and_its_senders_carry_on(
+    market, desk_socket
+):
+    desk = order_desk(desk_socket)
+    loader = load("trader0,trader1,trader2,trader3", 1500, seed=30, threads=4, desk=desk_socket)
+    _wait_for_orders(market, minimum=300)
+
+    desk.send_signal(signal.SIGKILL)
+    desk.wait(timeout=30)
+    out, err = loader.communicate(timeout=600)
+    connection.close()
+
+    assert loader.returncode == 0, err[-6000:]
+    assert "book-consistent" in out
+    assert "cannot be reached" in err  # it went on placing its orders itself
     assert_books_are_right(market)
 
 
