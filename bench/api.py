@@ -17,7 +17,8 @@ Each connection rotates over its share of the traders' keys, so that no key pass
 100 orders per 10 s (which the API enforces); the load is many students, not one.
 Orders are limit orders around a reference price, a quarter of them crossing the spread.
 Prints a machine line, then `name: value unit` lines, including the CPU each side used per
-order (server: web workers and order desk; PostgreSQL; load generator), which says where the time goes.
+order (server: web workers and order desk; PostgreSQL; load generator), which says where the time
+goes, and the orders the desk placed per round (transaction), over both phases.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import json
 import multiprocessing
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -124,7 +126,9 @@ def start_servers(
 def start_desk(env: dict[str, str]) -> subprocess.Popen:
     DESK_SOCKET.unlink(missing_ok=True)
     command = [sys.executable, "manage.py", "order_desk"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
         if DESK_SOCKET.exists():
@@ -382,7 +386,10 @@ def main() -> None:
     finally:
         for server in reversed(servers):
             os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
+            said, _ = server.communicate(timeout=30)
+            if said and (counts := re.search(r"(\d+) orders answered in (\d+) rounds", said)):
+                answered, rounds = map(int, counts.groups())
+                print(f"api_desk_orders_per_round: {answered / max(rounds, 1):.1f} orders")
 
 
 if __name__ == "__main__":
