@@ -5,8 +5,9 @@
 
 Builds a scratch database (BENCH_DATABASE_URL, default blockcampus_bench on the local server),
 seeds an offering with three markets and traders with API keys, serves the site as the Procfile
-does (uvicorn's workers on loopback, and the order desk process they hand orders to), and drives it from --clients load-generator processes (not threads of this one: the
-client's own GIL would otherwise be what is measured) with persistent keep-alive connections:
+does (uvicorn's workers on loopback, and the order desk process they hand orders to), and drives
+it from --clients load-generator processes (not threads of this one: the client's own GIL would
+otherwise be what is measured) with persistent keep-alive connections:
 
 1. closed loop, 16 connections placing as fast as answers come: the most orders per second;
 2. open loop at --rate orders per second for --seconds: achieved rate and latency percentiles,
@@ -18,7 +19,7 @@ Each connection rotates over its share of the traders' keys, so that no key pass
 Orders are limit orders around a reference price, a quarter of them crossing the spread.
 Prints a machine line, then `name: value unit` lines, including the CPU each side used per
 order (server: web workers and order desk; PostgreSQL; load generator), which says where the time
-goes, and the orders the desk placed per round (transaction), over both phases.
+goes, and the orders the desk placed (or refused) per round, over both phases and the warm-up.
 """
 
 from __future__ import annotations
@@ -124,6 +125,8 @@ def start_servers(
 
 
 def start_desk(env: dict[str, str]) -> subprocess.Popen:
+    from sandbox.exchange.deskprocess import listening
+
     DESK_SOCKET.unlink(missing_ok=True)
     command = [sys.executable, "manage.py", "order_desk"]
     process = subprocess.Popen(
@@ -131,7 +134,7 @@ def start_desk(env: dict[str, str]) -> subprocess.Popen:
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
-        if DESK_SOCKET.exists():
+        if listening(DESK_SOCKET):
             return process
         time.sleep(0.2)
     raise SystemExit("bench: the order desk did not start within 60 s")
@@ -387,9 +390,9 @@ def main() -> None:
         for server in reversed(servers):
             os.killpg(server.pid, signal.SIGTERM)
             said, _ = server.communicate(timeout=30)
-            if said and (counts := re.search(r"(\d+) orders answered in (\d+) rounds", said)):
-                answered, rounds = map(int, counts.groups())
-                print(f"api_desk_orders_per_round: {answered / max(rounds, 1):.1f} orders")
+            if said and (counts := re.search(r"(\d+) orders placed or refused in (\d+)", said)):
+                placed, rounds = map(int, counts.groups())
+                print(f"api_desk_orders_per_round: {placed / max(rounds, 1):.1f} orders")
 
 
 if __name__ == "__main__":

@@ -40,6 +40,13 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_order_desk_process(settings):
+    """Orders are placed in the test's process unless a test starts an order desk: one named in
+    the environment (a `make run` beside the tests) serves another database."""
+    settings.EXCHANGE_ORDER_DESK_SOCKET = ""
+
+
 @pytest.fixture
 def on_postgres():
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection
 
-from sandbox.exchange import deskprocess, services
+from sandbox.exchange import services
 from sandbox.exchange.errors import ExchangeError
 from sandbox.exchange.filters import OrderRequest
 from sandbox.exchange.models import Market, Order
@@ -55,7 +55,6 @@ class Ticket:
     owner_id: int
     request: OrderRequest
     skipped: bool = False  # left out of a round: its market was busy
-    reply_to: object = None  # the desk process's connection it came on
 
 
 @dataclass(eq=False)
@@ -86,6 +85,8 @@ def place_order(*, owner_id: int, market: Market, request: OrderRequest) -> Orde
     if connection.in_atomic_block:
         return services.place_order(owner_id=owner_id, market=market, request=request)
     if settings.EXCHANGE_ORDER_DESK_SOCKET:
+        from sandbox.exchange import deskprocess  # which builds on this module
+
         placed = deskprocess.place_order(owner_id=owner_id, market=market, request=request)
         if placed is not deskprocess.NOT_SENT:
             return placed

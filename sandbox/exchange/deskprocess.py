@@ -14,15 +14,25 @@ each order's sender. Orders that arrive while it places wait in their sockets fo
 
 When `EXCHANGE_ORDER_DESK_SOCKET` names its socket, `desk.place_order` sends each order there on
 its thread's own connection and waits for the answer: the saved order, or the `ExchangeError`
-that refused it (which changed nothing), or the error that failed its batch.
+that refused it (which changed nothing).
 
-- If the desk process cannot be reached, nothing was sent, and the order is placed in this
-  process as before (`NOT_SENT`); the desk is not tried again for `RETRY_AFTER_S`, so a stopped
-  desk costs one failed connect per second, not one per order.
+- If the desk process cannot be reached, or serves another database, nothing was placed, and the
+  order is placed in this process as before (`NOT_SENT`); the desk is not tried again for
+  `RETRY_AFTER_S`, so a stopped desk costs one failed connect per second, not one per order.
+- An order still waiting in the desk `QUEUE_DEADLINE_S` after it was sent, or whose sender hung
+  up, is not placed: its sender gets `DeskBusy` (Binance's -1008, HTTP 503: not placed, try
+  again later).
 - If the connection breaks once the order was sent, or no answer comes within
-  `ANSWER_TIMEOUT_S`, the order may have been placed or not: `OrderStatusUnknown`, Binance's
-  -1007 with HTTP 503, which tells the client to look the order up (by its newClientOrderId)
-  before placing it again. It is never placed again here.
+  `ANSWER_TIMEOUT_S` (the deadline, and as long again as a round may take), or the batch failed
+  once it may have committed, the order may have been placed or not: `OrderStatusUnknown`,
+  Binance's -1007 with HTTP 503, which tells the client to look the order up (by its
+  newClientOrderId) before placing it again. It is never placed again here, and this process
+  places its orders itself for `RETRY_AFTER_S`.
+
+Stream events (executionReport, trades, depth) of the orders the desk places are published from
+the desk process, so the web processes' WebSocket clients get them only through a shared channel
+layer (Redis): the Procfile runs the desk when `REDIS_URL` is set, and without a socket the
+command idles.
 
 Correctness does not depend on the desk process: every writer still locks the markets' rows in
 the database, so the portal's forms, Celery's bots and a web worker that fell back place orders
@@ -38,13 +48,16 @@ import os
 import pickle
 import selectors
 import socket
+import stat
 import struct
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 
 from campus.errors import ServiceError
@@ -56,9 +69,9 @@ from sandbox.exchange.models import Market, Order
 
 HEADER = struct.Struct("!I")  # each frame: its length, then a pickle
 MAX_FRAME = 1 << 20
-ANSWER_TIMEOUT_S = 30.0
+QUEUE_DEADLINE_S = 10.0  # an order not yet placed by then is not placed (DeskBusy)
+ANSWER_TIMEOUT_S = 30.0  # the deadline, and a round that began just before it
 RETRY_AFTER_S = 1.0
-SEND_TIMEOUT_S = 10.0  # the desk's answer to a sender that stopped reading
 NOT_SENT = object()
 logger = logging.getLogger(__name__)
 
@@ -79,9 +92,20 @@ class OrderStatusUnknown(ExchangeError):
         )
 
 
-class DeskFailed(RuntimeError):
-    """The order's batch failed in the desk process once it may have committed (its log has
-    the traceback); the order is not placed again."""
+class DeskBusy(ExchangeError):
+    """-1008 SERVER_BUSY: the order waited too long at the desk and was not placed."""
+
+    binance_code = -1008
+    http_status = 503
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Server is currently overloaded with other requests. Please try again in a few "
+            "minutes.",
+            code="desk_busy",
+            detail=f"The order waited {QUEUE_DEADLINE_S:.0f} s and was not placed; nothing "
+            "changed. Send it again.",
+        )
 
 
 # The sending side, in the web workers.
@@ -92,30 +116,52 @@ _down_until = 0.0
 
 def place_order(*, owner_id: int, market: Market, request: OrderRequest) -> Order | object:
     """Place the order through the desk process: its saved order, or `NOT_SENT` if the desk
-    could not be reached (nothing was sent). Raises the `ExchangeError` that refused it,
-    `OrderStatusUnknown` if the answer was lost, or `DeskFailed`."""
-    global _down_until
-    from django.conf import settings
-
+    could not be reached or serves another database (nothing was placed). Raises the
+    `ServiceError` that refused it, `DeskBusy`, or `OrderStatusUnknown`."""
     if time.monotonic() < _down_until:
         return NOT_SENT
-    frame = _frame((owner_id, market, request))
+    expires = time.monotonic() + QUEUE_DEADLINE_S  # CLOCK_MONOTONIC: one clock for the host
+    frame = _frame((database_identity(), expires, owner_id, market, request))
     try:
         conn = _sent(settings.EXCHANGE_ORDER_DESK_SOCKET, frame)
     except OSError:
-        _down_until = time.monotonic() + RETRY_AFTER_S
-        logger.warning("the order desk cannot be reached; placing orders in this process")
-        return NOT_SENT
+        return _not_sent("the order desk cannot be reached")
     try:
         kind, value = _read_frame(conn)
-    except (OSError, EOFError, pickle.UnpicklingError):
+    except BaseException as error:  # the answer may be on its way: never read it as another's
         _forget(conn)
+        if not isinstance(error, Exception):
+            raise
+        _pause()
         raise OrderStatusUnknown() from None
     if kind == "placed":
         return value
     if kind == "refused":
         raise value
-    raise DeskFailed(value)
+    if kind == "busy":
+        raise DeskBusy()
+    if kind == "elsewhere":
+        return _not_sent(f"the order desk serves another database ({value})")
+    logger.error("the order desk failed an order: %s", value)
+    raise OrderStatusUnknown()
+
+
+def database_identity() -> str:
+    """Which database this process writes to: the desk places only orders meant for its own."""
+    db = settings.DATABASES["default"]
+    return f"{db['ENGINE']}:{db.get('HOST', '')}:{db.get('PORT', '')}:{db['NAME']}"
+
+
+def _not_sent(why: str) -> object:
+    logger.warning("%s; placing orders in this process", why)
+    _pause()
+    return NOT_SENT
+
+
+def _pause() -> None:
+    """Place orders in this process for a while (row locks keep them right beside the desk)."""
+    global _down_until
+    _down_until = time.monotonic() + RETRY_AFTER_S
 
 
 def _sent(path: str, frame: bytes) -> socket.socket:
@@ -147,6 +193,16 @@ def _forget(conn: socket.socket) -> None:
         _local.conn = None
 
 
+def listening(path: str | os.PathLike) -> bool:
+    """Whether an order desk accepts connections at `path`."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return False
+    return True
+
+
 def _frame(value) -> bytes:
     data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     return HEADER.pack(len(data)) + data
@@ -171,16 +227,25 @@ def _read_exactly(conn: socket.socket, size: int) -> bytes:
 # The desk process.
 
 
+@dataclass(eq=False)
+class _Sent(desk.Ticket):
+    """An order that arrived on a connection, to be answered there."""
+
+    conn: socket.socket | None = None
+    expires: float = 0.0  # time.monotonic()
+
+
 class OrderDesk:
     """The desk process's loop (`serve`), on a Unix socket at `path`."""
 
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
+        self.database = database_identity()
         self.selector = selectors.DefaultSelector()
         self.buffers: dict[socket.socket, bytearray] = {}
-        self.waiting: dict[int, deque[desk.Ticket]] = {}  # by offering, in the order they arrived
+        self.waiting: dict[int, deque[_Sent]] = {}  # by offering, in the order they arrived
         self.listener: socket.socket | None = None
-        self.answered = 0  # orders answered, and rounds placed, since it started
+        self.placed = 0  # orders placed or refused, and rounds placed, since it started
         self.rounds = 0
 
     def serve(self, stop: threading.Event | None = None, ready: Callable[[], None] | None = None):
@@ -198,20 +263,9 @@ class OrderDesk:
             self.close()
             connection.close()
 
-    def _read(self, timeout: float) -> None:
-        """Take in what has arrived: new connections, and the orders on every connection. A
-        connection accepted here is looked at once more before the round, since its sender
-        connected to send an order at once."""
-        accepted = False
-        for key, _ in self.selector.select(timeout):
-            if key.fileobj is self.listener:
-                accepted = self._accept() or accepted
-            else:
-                self._receive(key.fileobj)
-        if accepted:
-            self._read(timeout=0)
-
     def close(self) -> None:
+        """Stop listening; orders read and not yet placed are not placed (their senders answer
+        OrderStatusUnknown)."""
         for conn in list(self.buffers):
             self._drop(conn)
         if self.listener is not None:
@@ -223,7 +277,11 @@ class OrderDesk:
         self.selector.close()
 
     def _listen(self) -> None:
-        with contextlib.suppress(FileNotFoundError):
+        if self.path.exists() or self.path.is_symlink():
+            if not stat.S_ISSOCK(self.path.lstat().st_mode):
+                raise RuntimeError(f"{self.path} is not a socket: refusing to replace it")
+            if listening(self.path):
+                raise RuntimeError(f"another order desk listens on {self.path}")
             self.path.unlink()  # a socket left by a desk that was killed
         self.path.parent.mkdir(parents=True, exist_ok=True)
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -237,6 +295,20 @@ class OrderDesk:
         self.listener = listener
         self.selector.register(listener, selectors.EVENT_READ)
 
+    def _read(self, timeout: float) -> None:
+        """Take in what has arrived: new connections, and the orders on every connection. While
+        connections are accepted, look again at once before the round: their senders connected
+        to send an order."""
+        accepted = True
+        while accepted:
+            accepted = False
+            for key, _ in self.selector.select(timeout):
+                if key.fileobj is self.listener:
+                    accepted = self._accept() or accepted
+                else:
+                    self._receive(key.fileobj)
+            timeout = 0
+
     def _accept(self) -> bool:
         """Accept every connection waiting; whether there was any."""
         accepted = False
@@ -245,51 +317,84 @@ class OrderDesk:
                 conn, _ = self.listener.accept()
             except BlockingIOError:
                 return accepted
-            conn.settimeout(SEND_TIMEOUT_S)  # reads wait for nothing: only readable ones are read
+            except OSError:  # out of descriptors, say: serve those connected, try again later
+                logger.exception("the order desk could not accept a connection")
+                time.sleep(0.1)
+                return accepted
+            conn.setblocking(False)  # an answer that does not fit its buffer: a sender not reading
             self.buffers[conn] = bytearray()
             self.selector.register(conn, selectors.EVENT_READ)
             accepted = True
 
     def _receive(self, conn: socket.socket) -> None:
-        try:
-            chunk = conn.recv(1 << 16)
-        except OSError:
-            chunk = b""
-        if not chunk:
-            self._drop(conn)
-            return
+        """Queue the orders that arrived whole on `conn`; if its sender has hung up (also right
+        behind its last order), drop it, so that its orders are not placed."""
         buffer = self.buffers[conn]
-        buffer += chunk
-        while len(buffer) >= HEADER.size:
+        hung_up = False
+        while True:  # all there is, up to a hang-up behind it
+            try:
+                chunk = conn.recv(1 << 16)
+            except BlockingIOError:
+                break
+            except OSError:
+                chunk = b""
+            if not chunk:
+                hung_up = True
+                break
+            buffer += chunk
+        while len(buffer) >= HEADER.size and not hung_up:
             (size,) = HEADER.unpack_from(buffer)
             if size > MAX_FRAME:
                 logger.warning(
                     "the order desk dropped a connection that sent a %d-byte frame", size
                 )
-                self._drop(conn)
-                return
+                hung_up = True
+                break
             if len(buffer) < HEADER.size + size:
-                return
+                break
+            frame = bytes(buffer[HEADER.size : HEADER.size + size])
+            del buffer[: HEADER.size + size]
             try:
-                frame = buffer[HEADER.size : HEADER.size + size]
-                owner_id, market, request = pickle.loads(frame)  # noqa: S301 (owner-only socket)
+                ticket = self._ticket(frame, conn)
             except Exception:
                 logger.exception("the order desk dropped a connection that sent a bad frame")
-                self._drop(conn)
-                return
-            del buffer[: HEADER.size + size]
-            ticket = desk.Ticket(market, owner_id, request, reply_to=conn)
-            self.waiting.setdefault(market.offering_id, deque()).append(ticket)
+                hung_up = True
+                break
+            if ticket is not None:
+                self.waiting.setdefault(ticket.market.offering_id, deque()).append(ticket)
+        if hung_up:
+            self._drop(conn)
+
+    def _ticket(self, frame: bytes, conn: socket.socket) -> _Sent | None:
+        database, expires, owner_id, market, request = pickle.loads(frame)  # noqa: S301 (owner-only socket)
+        if not (isinstance(market, Market) and isinstance(request, OrderRequest)):
+            raise TypeError("not an order")
+        if database != self.database:
+            self._send(conn, ("elsewhere", self.database))
+            return None
+        return _Sent(market, int(owner_id), request, conn=conn, expires=float(expires))
 
     def _drop(self, conn: socket.socket) -> None:
-        """Forget a connection; its orders still waiting are placed all the same (their sender
-        learns nothing of them: it answered its client OrderStatusUnknown)."""
-        self.selector.unregister(conn)
-        del self.buffers[conn]
-        conn.close()
+        """Forget a connection; its orders still waiting are not placed (see `_round`)."""
+        if self.buffers.pop(conn, None) is not None:
+            self.selector.unregister(conn)
+            conn.close()
 
-    def _round(self, queue: deque[desk.Ticket]) -> None:
-        batch = [queue.popleft() for _ in range(min(desk.MAX_BATCH, len(queue)))]
+    def _round(self, queue: deque[_Sent]) -> None:
+        """Place the orders waiting for one offering, up to `desk.MAX_BATCH`, in one round;
+        those whose sender hung up are dropped, those past their deadline are answered busy."""
+        now = time.monotonic()
+        batch = []
+        while queue and len(batch) < desk.MAX_BATCH:
+            ticket = queue.popleft()
+            if ticket.conn not in self.buffers:
+                continue  # its sender gave up on it: placed nowhere
+            if ticket.expires < now:
+                self._send(ticket.conn, ("busy", None))
+                continue
+            batch.append(ticket)
+        if not batch:
+            return
         outcomes: list = [None] * len(batch)
         self.rounds += 1
         try:
@@ -303,7 +408,7 @@ class OrderDesk:
                     self._answer(ticket, self._alone(ticket) if outcome is None else outcome)
 
     @staticmethod
-    def _alone(ticket: desk.Ticket):
+    def _alone(ticket: _Sent):
         """The outcome of placing a ticket alone (its batch was rolled back)."""
         try:
             return services.place_order(
@@ -311,10 +416,11 @@ class OrderDesk:
             )
         except ServiceError as error:
             return error
-        except Exception as error:  # noqa: BLE001 (its sender gets it, as DeskFailed)
+        except Exception as error:  # noqa: BLE001 (its sender answers OrderStatusUnknown)
             return desk.Failed(error)
 
-    def _answer(self, ticket: desk.Ticket, outcome) -> None:
+    def _answer(self, ticket: _Sent, outcome) -> None:
+        self.placed += 1
         if isinstance(outcome, desk.Failed):
             logger.error("the order desk failed a batch", exc_info=outcome.error)
             answer = ("failed", f"{type(outcome.error).__name__}: {outcome.error}")
@@ -322,10 +428,17 @@ class OrderDesk:
             answer = ("refused", outcome)
         else:
             answer = ("placed", outcome)
-        self.answered += 1
-        if ticket.reply_to not in self.buffers:
+        self._send(ticket.conn, answer)
+
+    def _send(self, conn: socket.socket, answer: tuple) -> None:
+        if conn not in self.buffers:
             return  # its sender hung up
         try:
-            ticket.reply_to.sendall(_frame(answer))
-        except OSError:
-            self._drop(ticket.reply_to)
+            frame = _frame(answer)
+        except Exception:  # an outcome that does not pickle: a bug, but the desk serves on
+            logger.exception("the order desk could not send an answer")
+            frame = _frame(("failed", "the answer could not be sent"))
+        try:
+            conn.sendall(frame)
+        except OSError:  # hung up, or not reading (its answers fill the socket's buffer)
+            self._drop(conn)
