@@ -127,7 +127,6 @@ def start_servers(
 def start_desk(env: dict[str, str]) -> subprocess.Popen:
     from sandbox.exchange.deskprocess import listening
 
-    DESK_SOCKET.unlink(missing_ok=True)
     command = [sys.executable, "manage.py", "order_desk"]
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.PIPE, text=True

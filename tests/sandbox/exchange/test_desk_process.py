@@ -1,7 +1,9 @@
 """The order desk process: orders handed to it over its Unix socket are placed there, in batches,
 and each sender gets its own outcome back (the order with its fills, or the refusal); a desk
-that cannot be reached leaves orders to be placed in the sender's process; an answer lost once
-the order was sent is Binance's -1007 (status unknown), never a second placement."""
+that cannot be reached, or serves another database, leaves orders to be placed in the sender's
+process; an order past its deadline, or whose sender hung up, is not placed (-1008, busy); an
+answer lost once the order was sent is Binance's -1007 (status unknown), never a second
+placement, and never read as another order's answer."""
 
 import collections
 import contextlib
