@@ -131,17 +131,19 @@ def _place(queue: _Queue, batch: list[_Waiting], mine: _Waiting) -> None:
     try:
         place_round(batch, outcomes)
     finally:
-        again = [
-            ticket for ticket, outcome in zip(batch, outcomes, strict=True) if outcome is AGAIN
-        ]
-        with queue.lock:  # ahead of those that arrived since, in the order they came
-            queue.waiting.extendleft(reversed(again))
-        for ticket, outcome in zip(batch, outcomes, strict=True):
-            if outcome is AGAIN:
-                continue
+        with queue.lock:
+            settled = requeue(queue.waiting, batch, outcomes)
+        for ticket, outcome in settled:
             ticket.outcome, ticket.settled = outcome, True
             if ticket is not mine:
                 ticket.woken.set()
+
+
+def requeue(waiting: deque, batch: Sequence[Ticket], outcomes: list) -> list[tuple]:
+    """Put the round's tickets whose market was busy (`AGAIN`) back at the front of `waiting`,
+    ahead of those that arrived since, in the order they came; the others with their outcomes."""
+    waiting.extendleft(reversed([t for t, o in zip(batch, outcomes, strict=True) if o is AGAIN]))
+    return [(t, o) for t, o in zip(batch, outcomes, strict=True) if o is not AGAIN]
 
 
 def place_round(batch: Sequence[Ticket], outcomes: list) -> None:

@@ -400,12 +400,8 @@ class OrderDesk:
         try:
             desk.place_round(batch, outcomes)
         finally:
-            queue.extendleft(
-                reversed([t for t, o in zip(batch, outcomes, strict=True) if o is desk.AGAIN])
-            )
-            for ticket, outcome in zip(batch, outcomes, strict=True):
-                if outcome is not desk.AGAIN:
-                    self._answer(ticket, self._alone(ticket) if outcome is None else outcome)
+            for ticket, outcome in desk.requeue(queue, batch, outcomes):
+                self._answer(ticket, self._alone(ticket) if outcome is None else outcome)
 
     @staticmethod
     def _alone(ticket: _Sent):

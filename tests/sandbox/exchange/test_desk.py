@@ -5,6 +5,7 @@ wait for the next round, and a batch that fails is placed again one order at a t
 import threading
 import time
 from decimal import Decimal as D
+from types import SimpleNamespace
 
 import pytest
 from django.db import connections, transaction
@@ -109,25 +110,33 @@ def test_a_refused_order_is_refused_to_its_own_caller_only(market, batches):
     assert max(batches) > 1, batches
 
 
-def test_a_batch_rolled_back_is_placed_again_one_order_at_a_time(market, monkeypatch):
-    failed: list[int] = []
-    alone: list[int] = []
+@pytest.fixture
+def rolled_back(monkeypatch):
+    """Every batch is rolled back as a whole (after a moment, so that orders pile up behind
+    it). Returns what happened: `failed`, the size of each batch; `alone`, (thread name, owner)
+    of each order then placed on its own."""
+    happened = SimpleNamespace(failed=[], alone=[])
     place_order = services.place_order
 
     def placed_alone(*, owner_id, market, request):
-        alone.append(owner_id)
+        happened.alone.append((threading.current_thread().name, owner_id))
         return place_order(owner_id=owner_id, market=market, request=request)
 
     def failing(groups, **options):
-        failed.append(size(groups))
+        happened.failed.append(size(groups))
         time.sleep(0.05)
         raise services.BatchRolledBack()
 
     monkeypatch.setattr(services, "place_batches", failing)
     monkeypatch.setattr(services, "place_order", placed_alone)
+    return happened
+
+
+def test_a_batch_rolled_back_is_placed_again_one_order_at_a_time(market, rolled_back):
     results = at_once(
         [placing(market, o, limit("BUY", "0.001", "90000000")) for o in market.traders]
     )
+    failed, alone = rolled_back.failed, [owner for _, owner in rolled_back.alone]
 
     assert all(isinstance(r, Order) for r in results), results
     assert sum(failed) == CALLERS  # every order went through a batch first ...

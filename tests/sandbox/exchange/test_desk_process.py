@@ -44,7 +44,8 @@ from tests.sandbox.exchange.api.conftest import api_client, limit_order
 from tests.sandbox.exchange.test_desk import CALLERS, at_once, placing
 from tests.sandbox.trades import assert_engine_matches_database, limit
 
-market = test_desk.market  # the same fixture: a BTCKRW market, CALLERS traders with wallets
+market = test_desk.market  # the same fixtures: a BTCKRW market, CALLERS traders with wallets;
+rolled_back = test_desk.rolled_back  # every batch rolled back, what was then placed alone
 
 
 @pytest.fixture
@@ -157,23 +158,12 @@ def test_a_refusal_goes_back_to_its_own_sender_as_it_was_raised(market, order_de
 
 
 def test_a_batch_rolled_back_in_the_desk_is_placed_there_order_by_order(
-    market, order_desk, monkeypatch
+    market, order_desk, rolled_back
 ):
-    alone: list[str] = []
-    place_order = services.place_order
-
-    def placed_alone(**order):
-        alone.append(threading.current_thread().name)
-        return place_order(**order)
-
-    def failing(groups, **options):
-        raise services.BatchRolledBack()
-
-    monkeypatch.setattr(services, "place_batches", failing)
-    monkeypatch.setattr(services, "place_order", placed_alone)
     results = at_once(
         [placing(market, o, limit("BUY", "0.001", "90000000")) for o in market.traders]
     )
+    alone = [name for name, _ in rolled_back.alone]
 
     assert all(isinstance(r, Order) for r in results), results
     assert alone == ["order-desk"] * CALLERS  # each placed once, on its own, in the desk
