@@ -183,6 +183,8 @@ def test_a_diff_after_a_gap_waits_for_the_missing_one():
     assert (merged["U"], merged["u"]) == (11, 12)
 
 
+# the candles kept in the cache are by market id, which a new test database gives out again
+@pytest.mark.usefixtures("empty_cache")
 def test_tickers_and_candles_of_markets_that_traded_are_sent_every_second(exchange):
     from sandbox.exchange.tasks import publish_tickers_and_candles
     from tests.sandbox.trades import bob_sells_to_alice
