@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import secrets
 import string
+import time
+from collections.abc import Collection
 from functools import lru_cache
 
 from django.contrib.auth import get_user_model
@@ -20,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from campus.crypto import Undecryptable, decrypt_text, encrypt_text
 from campus.errors import ServiceError
-from campus.sqlrows import Columns, attach, column, prepared, table
+from campus.sqlrows import Columns, attach, column, in_list, prepared, table
 from courses.api import Enrollment, Offering, is_enrolled
 from sandbox.exchange.models import ApiKey
 from sandbox.exchange.selectors import market_by_symbol_join, market_columns, market_of
@@ -70,7 +72,8 @@ def usable_key(key: str, *, symbol: str | None = None) -> ApiKey | None:
     enrolled in the offering. One query, written as SQL (every API call makes it: see
     campus/sqlrows.py); None otherwise. With `symbol` (upper case), the same query also reads
     the offering's market of that symbol, which nearly every signed call names, into
-    `api_key.named_market`: (symbol, the market or None if the offering has none)."""
+    `api_key.named_market`: (symbol, the market or None if the offering has none). The key's
+    `read_at` is when it was read (`time.monotonic()`)."""
     with prepared() as cursor:
         if symbol is None:
             cursor.execute(_usable_key_sql(), [key])
@@ -81,6 +84,7 @@ def usable_key(key: str, *, symbol: str | None = None) -> ApiKey | None:
         return None
     width = _KEY_COLUMNS.width
     api_key, offering = _KEY_COLUMNS.instances(row[:width])
+    api_key.read_at = time.monotonic()
     attach(api_key, "offering", offering)
     if symbol is not None:
         api_key.named_market = (symbol, market_of(row[width:]))
@@ -105,12 +109,25 @@ def _usable_key_and_market_sql() -> str:
     return _key_sql(f"{_KEY_COLUMNS.select}, {market_columns()}", market_by_symbol_join(offering))
 
 
-def _key_sql(select: str, joins: str) -> str:
+def usable_key_ids(ids: Collection[int]) -> set[int]:
+    """Those of the keys `ids` that may act now (as `usable_key` finds them): one query. The
+    order desk asks it for the keys of a round's orders that a web process found usable earlier
+    (see `desk.place_order`'s `recheck_key`)."""
+    if not ids:
+        return set()
+    condition, params = in_list("k.id", sorted(set(ids)), "bigint")
+    with prepared() as cursor:
+        cursor.execute(_key_sql("k.id", "", where=condition), params)
+        return {key_id for (key_id,) in cursor.fetchall()}
+
+
+def _key_sql(select: str, joins: str, *, where: str = "") -> str:
+    where = where or f"k.{column(ApiKey, 'key')} = %s"
     return (
         f"SELECT {select} FROM {table(ApiKey)} k"  # noqa: S608 (names from _meta, values as parameters)
         f" JOIN {table(Offering)} o ON o.id = k.{column(ApiKey, 'offering')}"
         f" JOIN {table(User)} u ON u.id = k.{column(ApiKey, 'owner')}{joins}"
-        f" WHERE k.{column(ApiKey, 'key')} = %s AND k.{column(ApiKey, 'revoked_at')} IS NULL"
+        f" WHERE {where} AND k.{column(ApiKey, 'revoked_at')} IS NULL"
         f" AND u.{column(User, 'is_active')}"
         f" AND EXISTS (SELECT 1 FROM {table(Enrollment)} e"
         f" WHERE e.{column(Enrollment, 'offering')} = k.{column(ApiKey, 'offering')}"

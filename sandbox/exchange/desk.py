@@ -39,7 +39,8 @@ from django.conf import settings
 from django.db import connection
 
 from sandbox.exchange import services
-from sandbox.exchange.errors import ExchangeError
+from sandbox.exchange.apikeys import usable_key_ids
+from sandbox.exchange.errors import ApiKeyRejected, ExchangeError
 from sandbox.exchange.filters import OrderRequest
 from sandbox.exchange.models import Market, Order
 
@@ -54,6 +55,7 @@ class Ticket:
     market: Market
     owner_id: int
     request: OrderRequest
+    recheck_key: int | None = None  # see `place_order`
     skipped: bool = False  # left out of a round: its market was busy
 
 
@@ -78,19 +80,28 @@ _queues: dict[int, _Queue] = {}
 _queues_lock = threading.Lock()
 
 
-def place_order(*, owner_id: int, market: Market, request: OrderRequest) -> Order:
+def place_order(
+    *, owner_id: int, market: Market, request: OrderRequest, recheck_key: int | None = None
+) -> Order:
     """`services.place_order`, grouped with the orders for the offering's markets that arrive
     while it waits. Inside a caller's transaction (a test's, say) it is placed alone, in that
-    one."""
+    one.
+
+    `recheck_key`: the id of the API key the order came with, when the caller found that key
+    usable earlier than now (the API keeps the keys it found usable for a few seconds, see
+    `api.auth`): the order is refused with `ApiKeyRejected`, and nothing placed, unless the key
+    may still act as the order is placed. A round checks all its orders' keys in one query."""
     if connection.in_atomic_block:
-        return services.place_order(owner_id=owner_id, market=market, request=request)
+        return place_alone(Ticket(market, owner_id, request, recheck_key))
     if settings.EXCHANGE_ORDER_DESK_SOCKET:
         from sandbox.exchange import deskprocess  # which builds on this module
 
-        placed = deskprocess.place_order(owner_id=owner_id, market=market, request=request)
+        placed = deskprocess.place_order(
+            owner_id=owner_id, market=market, request=request, recheck_key=recheck_key
+        )
         if placed is not deskprocess.NOT_SENT:
             return placed
-    ticket = _Waiting(market, owner_id, request)
+    ticket = _Waiting(market, owner_id, request, recheck_key)
     queue = _queue(market.offering_id)
     with queue.lock:
         queue.waiting.append(ticket)
@@ -101,12 +112,26 @@ def place_order(*, owner_id: int, market: Market, request: OrderRequest) -> Orde
     if not ticket.settled:  # it was given the desk: place what is queued, its own order first
         _lead(queue, ticket)
     if ticket.outcome is None:
-        return services.place_order(owner_id=owner_id, market=market, request=request)
+        return place_alone(ticket)
     if isinstance(ticket.outcome, Failed):
         raise ticket.outcome.error
     if isinstance(ticket.outcome, ExchangeError):
         raise ticket.outcome
     return ticket.outcome
+
+
+def place_alone(ticket: Ticket) -> Order:
+    """`services.place_order` for one ticket (its round was rolled back, or it is inside a
+    caller's transaction), its key checked again first if it is to be."""
+    if ticket.recheck_key is not None and not usable_key_ids([ticket.recheck_key]):
+        raise key_no_longer_usable()
+    return services.place_order(
+        owner_id=ticket.owner_id, market=ticket.market, request=ticket.request
+    )
+
+
+def key_no_longer_usable() -> ApiKeyRejected:
+    return ApiKeyRejected("The key was revoked, or you are no longer enrolled; nothing was placed.")
 
 
 def _lead(queue: _Queue, mine: _Waiting) -> None:
@@ -155,22 +180,26 @@ def place_round(batch: Sequence[Ticket], outcomes: list) -> None:
     its orders are never placed again); or None, left as it was, if the batch was rolled back
     as a whole: place that order alone."""
     by_market: dict[int, list[Ticket]] = {}
-    for ticket in batch:  # each market's in the order they arrived
-        by_market.setdefault(ticket.market.pk, []).append(ticket)
     try:
-        placed = services.place_batches(
-            [
-                (tickets[0].market, [(ticket.owner_id, ticket.request) for ticket in tickets])
-                for tickets in by_market.values()
-            ],
-            skip_busy=True,
-            wait_for_first=batch[0].skipped,  # the oldest order is not left out twice
-        )
-        found = {  # tickets compare by identity
-            ticket: AGAIN if results is None else results[n]
-            for tickets, results in zip(by_market.values(), placed, strict=True)
-            for n, ticket in enumerate(tickets)
-        }
+        found: dict[Ticket, object] = _refused_keys(batch)  # tickets compare by identity
+        for ticket in batch:  # each market's in the order they arrived
+            if ticket not in found:
+                by_market.setdefault(ticket.market.pk, []).append(ticket)
+        if by_market:
+            placed = services.place_batches(
+                [
+                    (tickets[0].market, [(ticket.owner_id, ticket.request) for ticket in tickets])
+                    for tickets in by_market.values()
+                ],
+                skip_busy=True,
+                # the oldest order is not left out twice
+                wait_for_first=next(iter(by_market.values()))[0].skipped,
+            )
+            found |= {
+                ticket: AGAIN if results is None else results[n]
+                for tickets, results in zip(by_market.values(), placed, strict=True)
+                for n, ticket in enumerate(tickets)
+            }
         outcomes[:] = [found[ticket] for ticket in batch]
     except services.BatchRolledBack:
         logger.info(
@@ -185,6 +214,17 @@ def place_round(batch: Sequence[Ticket], outcomes: list) -> None:
     for ticket, outcome in zip(batch, outcomes, strict=True):
         if outcome is AGAIN:
             ticket.skipped = True
+
+
+def _refused_keys(batch: Sequence[Ticket]) -> dict[Ticket, ApiKeyRejected]:
+    """The tickets whose key is to be checked again and may no longer act, refused."""
+    keys = {ticket.recheck_key for ticket in batch} - {None}
+    usable = usable_key_ids(keys) if keys else set()
+    return {
+        ticket: key_no_longer_usable()
+        for ticket in batch
+        if ticket.recheck_key is not None and ticket.recheck_key not in usable
+    }
 
 
 AGAIN = object()  # a ticket's outcome while it waits for the next round

@@ -61,7 +61,7 @@ from django.conf import settings
 from django.db import connection
 
 from campus.errors import ServiceError
-from sandbox.exchange import desk, services
+from sandbox.exchange import desk
 from sandbox.exchange.api import dbthreads
 from sandbox.exchange.errors import ExchangeError
 from sandbox.exchange.filters import OrderRequest
@@ -114,14 +114,16 @@ _local = threading.local()
 _down_until = 0.0
 
 
-def place_order(*, owner_id: int, market: Market, request: OrderRequest) -> Order | object:
+def place_order(
+    *, owner_id: int, market: Market, request: OrderRequest, recheck_key: int | None = None
+) -> Order | object:
     """Place the order through the desk process: its saved order, or `NOT_SENT` if the desk
     could not be reached or serves another database (nothing was placed). Raises the
     `ServiceError` that refused it, `DeskBusy`, or `OrderStatusUnknown`."""
     if time.monotonic() < _down_until:
         return NOT_SENT
     expires = time.monotonic() + QUEUE_DEADLINE_S  # CLOCK_MONOTONIC: one clock for the host
-    frame = _frame((database_identity(), expires, owner_id, market, request))
+    frame = _frame((database_identity(), expires, owner_id, market, request, recheck_key))
     try:
         conn = _sent(settings.EXCHANGE_ORDER_DESK_SOCKET, frame)
     except OSError:
@@ -366,13 +368,14 @@ class OrderDesk:
             self._drop(conn)
 
     def _ticket(self, frame: bytes, conn: socket.socket) -> _Sent | None:
-        database, expires, owner_id, market, request = pickle.loads(frame)  # noqa: S301 (owner-only socket)
+        database, expires, owner_id, market, request, key = pickle.loads(frame)  # noqa: S301 (owner-only socket)
         if not (isinstance(market, Market) and isinstance(request, OrderRequest)):
             raise TypeError("not an order")
         if database != self.database:
             self._send(conn, ("elsewhere", self.database))
             return None
-        return _Sent(market, int(owner_id), request, conn=conn, expires=float(expires))
+        key = None if key is None else int(key)
+        return _Sent(market, int(owner_id), request, key, conn=conn, expires=float(expires))
 
     def _drop(self, conn: socket.socket) -> None:
         """Forget a connection; its orders still waiting are not placed (see `_round`)."""
@@ -407,9 +410,7 @@ class OrderDesk:
     def _alone(ticket: _Sent):
         """The outcome of placing a ticket alone (its batch was rolled back)."""
         try:
-            return services.place_order(
-                owner_id=ticket.owner_id, market=ticket.market, request=ticket.request
-            )
+            return desk.place_alone(ticket)
         except ServiceError as error:
             return error
         except Exception as error:  # noqa: BLE001 (its sender answers OrderStatusUnknown)

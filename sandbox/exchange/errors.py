@@ -23,6 +23,22 @@ class ExchangeError(ServiceError):
         return body
 
 
+class ApiKeyRejected(ExchangeError):
+    """-2015: the key is unknown or revoked, or its owner may no longer trade. The API refuses
+    it as a call comes in, and the order desk again as it places an order whose key this
+    process had found usable earlier (`desk.place_order`'s `recheck_key`)."""
+
+    binance_code = -2015
+    http_status = 401
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(
+            "Invalid API-key, IP, or permissions for action.",
+            code="api_key_rejected",
+            detail=detail,
+        )
+
+
 class FilterFailure(ExchangeError):
     binance_code = -1013
 

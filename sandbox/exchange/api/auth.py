@@ -10,20 +10,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import threading
+import time
 
 from django.http import HttpRequest
 
 from campus.errors import ServiceError
 from sandbox.exchange.api.errors import (
     ApiKeyFormatInvalid,
-    ApiKeyRejected,
     BadRecvWindow,
     InvalidSignature,
     InvalidTimestamp,
 )
 from sandbox.exchange.api.params import Params, form_body
 from sandbox.exchange.apikeys import decrypt_secret, usable_key
-from sandbox.exchange.errors import IllegalParameter
+from sandbox.exchange.errors import ApiKeyRejected, IllegalParameter
 from sandbox.exchange.models import ApiKey
 
 API_KEY_FORMAT = re.compile(r"^[A-Za-z0-9]{64}$")
@@ -33,9 +34,17 @@ MAX_RECV_WINDOW = 60000
 MAX_AHEAD_MS = 1000
 
 
-def api_key_of(request: HttpRequest, *, required: bool, symbol: str | None = None) -> ApiKey | None:
+def api_key_of(
+    request: HttpRequest,
+    *,
+    required: bool,
+    symbol: str | None = None,
+    recent: RecentKeys | None = None,
+) -> ApiKey | None:
     """The usable key named by X-MBX-APIKEY; None if none was sent and none is required. With
-    `symbol`, its offering's market of that symbol is read with it (`usable_key`)."""
+    `symbol`, its offering's market of that symbol is read with it (`usable_key`). With
+    `recent`, a key found usable there is not read again: the caller checks it again where it
+    acts (its `read_at` tells when it was read)."""
     raw = request.headers.get("X-MBX-APIKEY", "")
     if not raw:
         if required:
@@ -43,10 +52,50 @@ def api_key_of(request: HttpRequest, *, required: bool, symbol: str | None = Non
         return None
     if not API_KEY_FORMAT.match(raw):
         raise ApiKeyFormatInvalid("An API key is 64 letters and digits.")
-    api_key = usable_key(raw, symbol=symbol)
+    api_key = None if recent is None else recent.get(raw, symbol)
     if api_key is None:
-        raise ApiKeyRejected("The key is unknown or revoked, or you are no longer enrolled.")
+        api_key = usable_key(raw, symbol=symbol)
+        if api_key is None:
+            raise ApiKeyRejected("The key is unknown or revoked, or you are no longer enrolled.")
+        if recent is not None:
+            recent.keep(raw, symbol, api_key)
     return api_key
+
+
+class RecentKeys:
+    """The keys this process found usable in the last `seconds`, each with the market its call
+    named, by (key, symbol): order placement, the API's busiest call, reads its key once in that
+    time instead of on every call. Safe because the order desk checks such a key again in the
+    round that places the order (`desk.place_order`'s `recheck_key`): a key revoked, or whose
+    owner left the offering, a moment ago places nothing. What else is kept may be up to
+    `seconds` old: the key's offering, and the market, whose filters the desk reads afresh.
+    At most `size` entries, the oldest dropped first; shared by the process's threads."""
+
+    def __init__(self, *, seconds: float, size: int) -> None:
+        self.seconds, self.size = seconds, size
+        self._keys: dict[tuple[str, str | None], ApiKey] = {}
+        self._lock = threading.Lock()
+
+    def get(self, raw: str, symbol: str | None) -> ApiKey | None:
+        api_key = self._keys.get((raw, symbol))
+        if api_key is None or time.monotonic() - api_key.read_at > self.seconds:
+            return None
+        return api_key
+
+    def keep(self, raw: str, symbol: str | None, api_key: ApiKey) -> None:
+        with self._lock:
+            self._keys.pop((raw, symbol), None)  # to the end: dropped last
+            self._keys[(raw, symbol)] = api_key
+            while len(self._keys) > self.size:
+                del self._keys[next(iter(self._keys))]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._keys.clear()
+
+
+RECENT_KEY_SECONDS = 10.0
+recent_keys = RecentKeys(seconds=RECENT_KEY_SECONDS, size=4096)
 
 
 def verify_signature(request: HttpRequest, params: Params, api_key: ApiKey) -> None:

@@ -29,11 +29,17 @@ from campus.errors import ServiceError
 from courses.api import Offering
 from sandbox.exchange import selectors
 from sandbox.exchange.api import dbthreads, ratelimit
-from sandbox.exchange.api.auth import api_key_of, check_timing, verify_signature
-from sandbox.exchange.api.errors import ApiKeyRejected, UnknownOffering, offering_required
+from sandbox.exchange.api.auth import (
+    RecentKeys,
+    api_key_of,
+    check_timing,
+    recent_keys,
+    verify_signature,
+)
+from sandbox.exchange.api.errors import UnknownOffering, offering_required
 from sandbox.exchange.api.params import Params
 from sandbox.exchange.apikeys import offering_by_slug
-from sandbox.exchange.errors import ExchangeError, InvalidSymbol
+from sandbox.exchange.errors import ApiKeyRejected, ExchangeError, InvalidSymbol
 from sandbox.exchange.models import ApiKey, Market
 
 
@@ -54,6 +60,7 @@ class Call:
     api_key: ApiKey | None = None
     used_weight: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)
 
     @property
     def now_ms(self) -> int:
@@ -62,6 +69,12 @@ class Call:
     @property
     def owner_id(self) -> int:
         return self.api_key.owner_id
+
+    @property
+    def key_to_recheck(self) -> int | None:
+        """The key's id if it was read before this call began (one of the process's recent keys,
+        see `endpoint`'s `recent_key`): where the call acts, the key is to be checked again."""
+        return self.api_key.pk if self.api_key.read_at < self.started else None
 
     def market(self) -> Market:
         symbol = self.params.symbol()
@@ -84,7 +97,11 @@ UNKNOWN_ERROR = {"code": -1000, "msg": "An unknown error occurred while processi
 logger = logging.getLogger(__name__)
 
 
-def endpoint(*, security: Security, weight: Weight) -> Callable:
+def endpoint(*, security: Security, weight: Weight, recent_key: bool = False) -> Callable:
+    """`recent_key`: the call may take its key from those this process found usable a moment
+    ago (`auth.recent_keys`), if it checks `Call.key_to_recheck` again where it acts."""
+    recent = recent_keys if recent_key else None
+
     def decorate(work: Callable[[Call], object]) -> Callable:
         @wraps(work)
         def view(request: HttpRequest, offering_slug: str | None = None) -> HttpResponse:
@@ -94,7 +111,7 @@ def endpoint(*, security: Security, weight: Weight) -> Callable:
             call = Call(request=request, now=time.time(), identity=_client_address(request))
             try:
                 call.params = Params.of(request)
-                _admit(call, security, offering_slug)
+                _admit(call, security, offering_slug, recent)
                 _charge(call, weight)
                 ratelimit.refuse_over_weight(call.used_weight, call.now)
                 response = JsonResponse(work(call), safe=False)
@@ -128,7 +145,9 @@ def methods(**views: Callable) -> Callable:
     return dispatch
 
 
-def _admit(call: Call, security: Security, offering_slug: str | None) -> None:
+def _admit(
+    call: Call, security: Security, offering_slug: str | None, recent: RecentKeys | None
+) -> None:
     path_offering = _offering_in_path(offering_slug)
     call.offering = path_offering
     if security is Security.NONE:
@@ -141,7 +160,8 @@ def _admit(call: Call, security: Security, offering_slug: str | None) -> None:
             call.offering = call.api_key.offering
             call.identity = f"key:{call.api_key.pk}"
         return
-    api_key = api_key_of(call.request, required=True, symbol=_named_symbol(call.params))
+    symbol = _named_symbol(call.params)
+    api_key = api_key_of(call.request, required=True, symbol=symbol, recent=recent)
     if security is Security.SIGNED:  # first: only the key's holder learns more
         verify_signature(call.request, call.params, api_key)
     if path_offering is not None and api_key.offering_id != path_offering.pk:

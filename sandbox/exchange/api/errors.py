@@ -14,18 +14,6 @@ class ApiKeyFormatInvalid(ExchangeError):
         super().__init__("API-key format invalid.", code="api_key_format", detail=detail)
 
 
-class ApiKeyRejected(ExchangeError):
-    binance_code = -2015
-    http_status = 401
-
-    def __init__(self, detail: str = "") -> None:
-        super().__init__(
-            "Invalid API-key, IP, or permissions for action.",
-            code="api_key_rejected",
-            detail=detail,
-        )
-
-
 class InvalidSignature(ExchangeError):
     binance_code = -1022
 

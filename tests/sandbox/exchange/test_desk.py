@@ -8,15 +8,18 @@ from decimal import Decimal as D
 from types import SimpleNamespace
 
 import pytest
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 
+from campus.models import User
 from sandbox.exchange import desk, services
-from sandbox.exchange.errors import ExchangeError
+from sandbox.exchange.apikeys import create_api_key, revoke_api_key
+from sandbox.exchange.errors import ApiKeyRejected, ExchangeError
 from sandbox.exchange.markets import list_default_markets
-from sandbox.exchange.models import Order
+from sandbox.exchange.models import ApiKey, Order
 from sandbox.wallet.checks import find_ledger_breaks
 from sandbox.wallet.services import open_wallet
-from tests.factories import OfferingFactory, UserFactory
+from tests.factories import EnrollmentFactory, OfferingFactory, UserFactory
 from tests.sandbox.trades import assert_engine_matches_database, limit
 
 CALLERS = 12
@@ -401,3 +404,43 @@ def test_inside_a_caller_s_transaction_an_order_is_placed_alone(exchange, monkey
         owner_id=exchange.alice.pk, market=exchange.btc, request=limit("BUY", "0.001", "90000000")
     )
     assert Order.objects.get(pk=order.pk).held == D("90000")
+
+
+def key_of(market, owner: int) -> int:
+    """A new API key of `owner` (enrolled for it) in the market's offering."""
+    EnrollmentFactory(offering=market.offering, user=User.objects.get(pk=owner))
+    return create_api_key(user_id=owner, offering_id=market.offering_id)[0].pk
+
+
+def test_a_round_checks_its_orders_keys_in_one_query_and_refuses_those_that_may_not_act(market):
+    owners = market.traders[:3]
+    keys = []
+    for owner in owners:
+        keys.append(key_of(market, owner))
+    revoke_api_key(user_id=owners[1], key_id=keys[1])
+    tickets = [
+        desk.Ticket(market, owner, limit("BUY", "0.001", "90000000"), key)
+        for owner, key in zip(owners, keys, strict=True)
+    ]
+    outcomes: list = [None] * len(tickets)
+
+    with CaptureQueriesContext(connection) as captured:
+        desk.place_round(tickets, outcomes)
+
+    assert isinstance(outcomes[0], Order) and isinstance(outcomes[2], Order), outcomes
+    assert isinstance(outcomes[1], ApiKeyRejected)
+    assert not Order.objects.filter(owner_id=owners[1]).exists()
+    key_checks = [q for q in captured if ApiKey._meta.db_table in q["sql"]]
+    assert len(key_checks) == 1
+    assert find_ledger_breaks() == []
+
+
+def test_a_round_of_orders_without_keys_to_check_reads_no_key(market):
+    tickets = [desk.Ticket(market, market.traders[0], limit("BUY", "0.001", "90000000"))]
+    outcomes: list = [None]
+
+    with CaptureQueriesContext(connection) as captured:
+        desk.place_round(tickets, outcomes)
+
+    assert isinstance(outcomes[0], Order)
+    assert not [q for q in captured if ApiKey._meta.db_table in q["sql"]]

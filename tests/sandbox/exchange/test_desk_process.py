@@ -26,9 +26,11 @@ from django.db import connections
 from django.db.models import Q
 
 from campus.errors import ServiceError
-from sandbox.exchange import deskprocess, services
+from sandbox.exchange import desk, deskprocess, services
 from sandbox.exchange.api.errors import TooMuchWeight
+from sandbox.exchange.apikeys import revoke_api_key
 from sandbox.exchange.errors import (
+    ApiKeyRejected,
     ExchangeError,
     FilterFailure,
     InvalidEnum,
@@ -41,7 +43,7 @@ from sandbox.wallet.ledger import InsufficientBalance
 from tests.factories import UserFactory
 from tests.sandbox.exchange import test_desk
 from tests.sandbox.exchange.api.conftest import api_client, limit_order
-from tests.sandbox.exchange.test_desk import CALLERS, at_once, placing
+from tests.sandbox.exchange.test_desk import CALLERS, at_once, key_of, placing
 from tests.sandbox.trades import assert_engine_matches_database, limit
 
 market = test_desk.market  # the same fixtures: a BTCKRW market, CALLERS traders with wallets;
@@ -155,6 +157,23 @@ def test_a_refusal_goes_back_to_its_own_sender_as_it_was_raised(market, order_de
     assert all(isinstance(r, Order) for n, r in enumerate(results) if n not in (3, 5)), results
     assert not Order.objects.filter(owner_id__in=[market.traders[3], market.traders[5]]).exists()
     assert {name for name, _ in rounds} == {"order-desk"}
+
+
+def test_the_desk_refuses_an_order_whose_key_may_no_longer_act(market, order_desk):
+    owner = market.traders[0]
+    key = key_of(market, owner)
+    revoke_api_key(user_id=owner, key_id=key)
+
+    with pytest.raises(ApiKeyRejected):
+        desk.place_order(
+            owner_id=owner,
+            market=market,
+            request=limit("BUY", "0.001", "90000000"),
+            recheck_key=key,
+        )
+
+    assert order_desk.placed == 1  # the desk refused it
+    assert not Order.objects.filter(market=market).exists()
 
 
 def test_a_batch_rolled_back_in_the_desk_is_placed_there_order_by_order(
@@ -287,7 +306,7 @@ def test_a_restarted_desk_is_found_again_on_the_same_thread(market, socket_path,
     [
         deskprocess.HEADER.pack(5) + b"hello",  # not a pickle
         deskprocess._frame(("a", "tuple", "of", "the", "wrong", "shape")),
-        deskprocess._frame(("db", 0.0, 1, "not a market", "not a request")),
+        deskprocess._frame(("db", 0.0, 1, "not a market", "not a request", None)),
     ],
 )
 def test_a_bad_frame_loses_its_own_connection_only(market, order_desk, socket_path, rounds, frame):
@@ -353,7 +372,7 @@ def test_an_order_whose_sender_hung_up_is_not_placed(market, order_desk, socket_
     frame = (deskprocess.database_identity(), time.monotonic() + 60, market.traders[1], market)
     with socket.socket(socket.AF_UNIX) as sender:
         sender.connect(str(socket_path))
-        sender.sendall(deskprocess._frame((*frame, limit("BUY", "0.001", "90000000"))))
+        sender.sendall(deskprocess._frame((*frame, limit("BUY", "0.001", "90000000"), None)))
     first.join(30)
     (later,) = at_once([placing(market, market.traders[2], limit("BUY", "0.001", "90000000"))])
 

@@ -38,13 +38,15 @@ def order_request(params: Params) -> OrderRequest:
     )
 
 
-@endpoint(security=Security.SIGNED, weight=1)
+@endpoint(security=Security.SIGNED, weight=1, recent_key=True)
 def new_order(call: Call) -> dict:
     market = call.market()
     request = order_request(call.params)
     response_type = call.params.choice("newOrderRespType", RESPONSE_TYPES)
     call.headers["X-MBX-ORDER-COUNT-10S"] = str(ratelimit.count_order(call.identity, call.now))
-    order = desk.place_order(owner_id=call.owner_id, market=market, request=request)
+    order = desk.place_order(
+        owner_id=call.owner_id, market=market, request=request, recheck_key=call.key_to_recheck
+    )
     if response_type is None:  # Binance: FULL for MARKET and LIMIT, ACK for the rest
         response_type = "FULL" if order.type in (Order.Type.MARKET, Order.Type.LIMIT) else "ACK"
     if response_type == "ACK":
