@@ -37,7 +37,13 @@ from sandbox.exchange.errors import (
 from sandbox.exchange.filters import OrderRequest, check_filters, check_shape
 from sandbox.exchange.models import OPEN_STATUSES, Market, Order
 from sandbox.exchange.selectors import send_market_rows
-from sandbox.exchange.settlement import Settlement, file_accounts, held_asset, send_settlements
+from sandbox.exchange.settlement import (
+    Deferred,
+    Settlement,
+    file_accounts,
+    held_asset,
+    send_settlements,
+)
 from sandbox.exchange.streams import publish_on_commit
 from sandbox.exchange.units import MarketUnits
 from sandbox.wallet.api import (
@@ -335,6 +341,7 @@ def _place_batches_locked(
     _add_missing_accounts([(locked, entries) for _, locked, entries in groups], accounts)
     order_ids = iter(reads.order_ids)
     settled = []
+    deferred = Deferred()  # crossing orders' makers read for all markets at once
     for book, locked, entries in groups:
         units = MarketUnits(locked.tick_size, locked.lot_size)
         engine = engine_for(book, locked, changed=reads.changed[locked.pk])
@@ -342,9 +349,10 @@ def _place_batches_locked(
         mark_changed(book, locked)
         ids = [next(order_ids) for _ in entries]
         outcomes[locked.pk], placed = _place_in_market(
-            locked, units, engine, settlement, entries, ids, reads.taken[locked.pk]
+            locked, units, engine, settlement, entries, ids, reads.taken[locked.pk], deferred
         )
         settled.append((locked, settlement, engine, units, placed))
+    deferred.settle()
     with commit.writes():  # on PostgreSQL one round trip for the writes and the COMMIT
         trades_saved = send_settlements([settlement for _, settlement, _, _, _ in settled])
         # the markets are there (this transaction holds their rows): their count is not read
@@ -369,13 +377,15 @@ def _place_batches_locked(
     return outcomes
 
 
-def _place_in_market(locked, units, engine, settlement, entries, order_ids, taken):
-    """Admit and match one market's orders of a batch, in order; (outcomes, placed orders)."""
+def _place_in_market(locked, units, engine, settlement, entries, order_ids, taken, deferred):
+    """Admit and match one market's orders of a batch, in order; (outcomes, placed orders).
+    What they do to orders and accounts not read yet waits in `deferred`."""
     ledger = settlement.batch
     assets = (locked.base_id, locked.quote_id)
     outcomes: list[Order | ExchangeError] = []
     placed: list[Order] = []
     for (owner_id, request), order_id in zip(entries, order_ids, strict=True):
+        deferred.settle_touching(owner_id)
         accounts = {code: settlement.accounts[(owner_id, code)] for code in assets}
         try:
             order, result = _admit(
@@ -391,8 +401,7 @@ def _place_in_market(locked, units, engine, settlement, entries, order_ids, take
             )
         settlement.track(order, new=True)
         _settle_market_order_hold(order, result, units, locked, accounts, ledger)
-        settlement.apply(result)
-        settlement.release_excess()  # so that the owner's next order sees what came back
+        deferred.apply(settlement, result)
         placed.append(order)
         outcomes.append(order)
     return outcomes, placed

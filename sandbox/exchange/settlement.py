@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import nullcontext
+from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from django.db import connection
@@ -72,34 +73,56 @@ class Settlement:
     def load(self, result: SubmitResult) -> None:
         """Fetch every order and account the result touches: two queries, sent together (the
         engine names each order's owner, so the accounts need not wait for the orders)."""
-        touched = dict(_touched(result))
-        ids = set(touched) - set(self.orders)
+        needs = self.needs([result])
+        # on PostgreSQL one round trip for both (a pipeline costs one of its own: not for one)
+        with sqlrows.pipeline() if needs.queries > 1 else nullcontext():
+            read = self.send_load(needs)
+        read()
+
+    def needs(self, results: list[SubmitResult]) -> _Needs:
+        """What this settlement still has to read to apply `results`."""
+        touched = {}
+        for result in results:
+            touched.update(_touched(result))
         owners = {order.owner_id for order in self.orders.values()} | set(touched.values())
         assets = (self.market.base_id, self.market.quote_id)
         wanted = {(o, a) for o in owners for a in assets}
-        needs_fees = bool(result.trades or result.triggered) and len(self.fee_accounts) < 2
-        needs_accounts = bool(wanted - set(self.accounts)) or needs_fees
-        # on PostgreSQL one round trip for both (a pipeline costs one of its own: not for one)
-        with sqlrows.pipeline() if ids and needs_accounts else nullcontext():
-            orders = _send_orders(sorted(ids)) if ids else list
-            accounts = (
-                send_accounts_for_trading(
-                    offering_id=self.market.offering_id,
-                    owner_ids=sorted(owners),
-                    asset_codes=list(assets),
-                    fees=True,
-                )
-                if needs_accounts
-                else list
+        needs_fees = any(r.trades or r.triggered for r in results) and len(self.fee_accounts) < 2
+        return _Needs(
+            order_ids=sorted(set(touched) - set(self.orders)),
+            owner_ids=sorted(owners) if wanted - set(self.accounts) or needs_fees else [],
+        )
+
+    def send_load(self, needs: _Needs) -> Callable[[], None]:
+        """Send the reads `needs` names; the function returned files what they found (inside
+        `sqlrows.pipeline()`, with other settlements' loads, in one round trip)."""
+        orders = _send_orders(needs.order_ids) if needs.order_ids else list
+        accounts = (
+            send_accounts_for_trading(
+                offering_id=self.market.offering_id,
+                owner_ids=needs.owner_ids,
+                asset_codes=[self.market.base_id, self.market.quote_id],
+                fees=True,
             )
-        for order in orders():
-            self.track(order)
-        file_accounts(accounts(), self.accounts, self.fee_accounts)
+            if needs.owner_ids
+            else list
+        )
+
+        def read() -> None:
+            for order in orders():
+                self.track(order)
+            file_accounts(accounts(), self.accounts, self.fee_accounts)
+
+        return read
 
     # -- applying ----------------------------------------------------------------------------
 
     def apply(self, result: SubmitResult) -> None:
         self.load(result)
+        self.apply_loaded(result)
+
+    def apply_loaded(self, result: SubmitResult) -> None:
+        """Apply a result whose orders and accounts are loaded (`needs` is empty)."""
         self._apply_one(result)
         for triggered in result.triggered:
             self._apply_one(triggered)
@@ -210,6 +233,60 @@ class Settlement:
             for o in self.orders.values()
             if o.pk not in new and _progress(o) != self._as_loaded[o.pk]
         ]
+
+
+class Deferred:
+    """A batch's results that wait to be settled until the orders and accounts they touch can be
+    read for all of them at once, in one round trip, instead of one round trip for each order
+    that crosses the book. They are settled (`settle`), in the order they came, as the batch's
+    last step, or before an order of an owner they touch is admitted (`settle_touching`): that
+    owner's balances must be as the results leave them."""
+
+    def __init__(self) -> None:
+        self.results: list[tuple[Settlement, SubmitResult]] = []
+        self.owners: set[int] = set()
+
+    def apply(self, settlement: Settlement, result: SubmitResult) -> None:
+        """Settle `result` now if nothing waits and it needs no read; else it waits."""
+        if not self.results and not settlement.needs([result]).queries:
+            settlement.apply_loaded(result)
+            settlement.release_excess()  # so that the owner's next order sees what came back
+            return
+        self.results.append((settlement, result))
+        self.owners.update(owner for _, owner in _touched(result))
+
+    def settle_touching(self, owner_id: int) -> None:
+        if owner_id in self.owners:
+            self.settle()
+
+    def settle(self) -> None:
+        by_settlement: dict[Settlement, list[SubmitResult]] = {}
+        for settlement, result in self.results:
+            by_settlement.setdefault(settlement, []).append(result)
+        needs = {s: s.needs(results) for s, results in by_settlement.items()}
+        # on PostgreSQL one round trip for all (a pipeline costs one of its own: not for one)
+        with sqlrows.pipeline() if sum(n.queries for n in needs.values()) > 1 else nullcontext():
+            reads = [s.send_load(n) for s, n in needs.items() if n.queries]
+        for read in reads:
+            read()
+        for settlement, result in self.results:
+            settlement.apply_loaded(result)
+        for settlement in by_settlement:  # once all are applied: till then some orders are not
+            settlement.release_excess()  # as they end up (a market order by quote has no size)
+        self.results, self.owners = [], set()
+
+
+@dataclass(frozen=True)
+class _Needs:
+    """What a settlement has to read before it applies some results: the orders it lacks, and
+    the owners whose accounts (and the fee accounts) it reads, if it lacks any."""
+
+    order_ids: list[int]
+    owner_ids: list[int]
+
+    @property
+    def queries(self) -> int:
+        return bool(self.order_ids) + bool(self.owner_ids)
 
 
 def file_accounts(found: list[Account], accounts: dict, fee_accounts: dict) -> None:

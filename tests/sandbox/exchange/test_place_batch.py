@@ -4,10 +4,13 @@ exactly what `place_order` would have given that order in its turn, a refused or
 nothing, and the ledger and the engines stay right."""
 
 import random
+import re
 from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from sandbox.exchange.engines import _book, rebuild_engine
 from sandbox.exchange.errors import ExchangeError
@@ -26,6 +29,9 @@ pytestmark = pytest.mark.django_db
 REFERENCE = D("100000000")  # BTCKRW: tick 1000 KRW, lot 0.00001 BTC
 REFERENCES = {"BTCKRW": REFERENCE, "ETHKRW": D("5000000")}  # ETHKRW: tick 100, lot 0.0001
 FUNDS = {"KRW": D("60000000"), "BTC": D("0.6")}
+MAKERS_BY_ID = re.compile(
+    r"\bo\.id (= ANY\(|IN \()"
+)  # settlement.py's read of the orders a trade touches
 
 
 def make_twin_offerings(funds: dict) -> tuple[list[int], dict, dict]:
@@ -483,3 +489,47 @@ def test_a_batch_whose_statement_the_database_refuses_before_the_commit_is_rolle
     assert "division by zero" in str(raised.value.__cause__)
     assert (Order.objects.count(), balances(market)) == before
     assert _book(market.pk).engine is None
+
+
+def test_a_batch_reads_the_resting_orders_its_orders_cross_all_at_once(twins, committed):
+    owners, market, _ = twins
+    with committed():  # two sellers' orders rest on the book
+        place_batch(market=market, entries=[(owners[0], limit("SELL", "0.01", "100000000"))])
+    with committed():
+        place_batch(market=market, entries=[(owners[1], limit("SELL", "0.01", "101000000"))])
+
+    with committed(), CaptureQueriesContext(connection) as captured:
+        results = place_batch(
+            market=market,
+            entries=[
+                (owners[2], limit("BUY", "0.01", "100000000")),
+                (owners[3], limit("BUY", "0.01", "101000000")),
+            ],
+        )
+
+    assert [outcome(r)[0] for r in results] == ["FILLED", "FILLED"]
+    maker_reads = [q for q in captured if MAKERS_BY_ID.search(q["sql"])]
+    assert len(maker_reads) == 1, [q["sql"] for q in captured]
+    assert find_ledger_breaks() == []
+
+
+def test_a_maker_s_next_order_in_the_batch_sees_what_its_resting_order_earned(twins, committed):
+    owners, market, _ = twins
+    maker, taker = owners[0], owners[1]
+    with committed():  # the maker's sell rests, read by no batch since
+        place_batch(market=market, entries=[(maker, limit("SELL", "0.01", "100000000"))])
+
+    with committed():
+        results = place_batch(
+            market=market,
+            entries=[
+                (taker, limit("BUY", "0.01", "100000000")),  # fills it: 1M KRW for the maker
+                # 70.92M KRW: more than the 70M the maker had, less than what they have now
+                (maker, limit("BUY", "0.788", "90000000")),
+            ],
+        )
+
+    assert [outcome(r)[0] for r in results] == ["FILLED", "NEW"]
+    krw = Account.objects.get(offering_id=market.offering_id, owner_id=maker, asset_id="KRW")
+    assert krw.locked == D("70920000")
+    assert find_ledger_breaks() == []
