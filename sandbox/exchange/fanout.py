@@ -54,11 +54,13 @@ class Fanout:
         while True:
             message = await self.layer.receive(self.channel)
             group = message.get("group", "")
-            for listener in list(self.listeners.get(group, ())):
-                try:
-                    await listener.stream_message(group, message)
-                except Exception:  # one broken socket must not stop the others' stream
-                    log.exception("stream delivery to one socket failed")
+            # a group's events of one commit come as one message (streams.publish_many)
+            for event in message.get("events", (message,)):
+                for listener in list(self.listeners.get(group, ())):
+                    try:
+                        await listener.stream_message(group, event)
+                    except Exception:  # one broken socket must not stop the others' stream
+                        log.exception("stream delivery to one socket failed")
 
 
 _fanouts: dict[asyncio.AbstractEventLoop, Fanout] = {}

@@ -7,12 +7,14 @@ from decimal import Decimal
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from campus.asgi import application
 from sandbox.exchange.api import cancel_order, place_order
 from sandbox.exchange.apikeys import create_api_key
+from sandbox.exchange.streams import publish_many
 from tests.factories import EnrollmentFactory
 from tests.sandbox.trades import bob_sells_to_alice, limit
 
@@ -131,3 +133,28 @@ def test_the_user_data_stream_reports_orders_and_balances_by_listen_key(exchange
     assert client.delete(f"/api/v3/userDataStream?listenKey={key}", **headers).json() == {}
     refused = client.put(f"/api/v3/userDataStream?listenKey={key}", **headers)
     assert refused.status_code == 400 and refused.json()["code"] == -1125
+
+
+def test_a_group_s_events_of_one_commit_go_through_the_layer_as_one_message(monkeypatch):
+    layer = get_channel_layer()
+    sent = []
+
+    async def recorded(group, message):
+        sent.append((group, message))
+
+    monkeypatch.setattr(layer, "group_send", recorded)
+    user, trades = "ud.1.1", "md.1.BTCKRW.trade"
+
+    publish_many(
+        [
+            (user, {"e": "executionReport", "x": "NEW"}),
+            (trades, {"e": "trade"}),
+            (user, {"e": "executionReport", "x": "TRADE"}),
+            (user, {"e": "outboundAccountPosition"}),
+        ]
+    )
+
+    assert [group for group, _ in sent] == [user, trades]
+    events = sent[0][1]["events"]
+    assert [json.loads(e["text"]).get("x", "-") for e in events] == ["NEW", "TRADE", "-"]
+    assert json.loads(sent[1][1]["text"]) == {"e": "trade"}  # alone: as it always went
