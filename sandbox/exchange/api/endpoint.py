@@ -59,6 +59,7 @@ class Call:
     offering: Offering | None = None
     api_key: ApiKey | None = None
     used_weight: int | None = None
+    order_count: int | None = None  # with `counts_order`: new orders this 10 s, this one too
     headers: dict[str, str] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
 
@@ -97,9 +98,12 @@ UNKNOWN_ERROR = {"code": -1000, "msg": "An unknown error occurred while processi
 logger = logging.getLogger(__name__)
 
 
-def endpoint(*, security: Security, weight: Weight, recent_key: bool = False) -> Callable:
+def endpoint(
+    *, security: Security, weight: Weight, recent_key: bool = False, counts_order: bool = False
+) -> Callable:
     """`recent_key`: the call may take its key from those this process found usable a moment
-    ago (`auth.recent_keys`), if it checks `Call.key_to_recheck` again where it acts."""
+    ago (`auth.recent_keys`), if it checks `Call.key_to_recheck` again where it acts.
+    `counts_order`: a new order, counted (`Call.order_count`) with the call's weight."""
     recent = recent_keys if recent_key else None
 
     def decorate(work: Callable[[Call], object]) -> Callable:
@@ -112,7 +116,7 @@ def endpoint(*, security: Security, weight: Weight, recent_key: bool = False) ->
             try:
                 call.params = Params.of(request)
                 _admit(call, security, offering_slug, recent)
-                _charge(call, weight)
+                _charge(call, weight, counts_order=counts_order)
                 ratelimit.refuse_over_weight(call.used_weight, call.now)
                 response = JsonResponse(work(call), safe=False)
             except ServiceError as error:
@@ -190,14 +194,17 @@ def _offering_in_path(slug: str | None) -> Offering | None:
     return offering
 
 
-def _charge(call: Call, weight: Weight) -> None:
+def _charge(call: Call, weight: Weight, *, counts_order: bool = False) -> None:
     amount = 1  # parameters too broken to weigh: the least weight
     if not callable(weight):
         amount = weight
     elif call.params is not None:
         with contextlib.suppress(ExchangeError):
             amount = weight(call.params)
-    call.used_weight = ratelimit.charge_weight(call.identity, amount, call.now)
+    if counts_order:
+        call.used_weight, call.order_count = ratelimit.charge_order(call.identity, amount, call.now)
+    else:
+        call.used_weight = ratelimit.charge_weight(call.identity, amount, call.now)
 
 
 def _refusal(error: ServiceError) -> JsonResponse:

@@ -39,12 +39,21 @@ def refuse_over_weight(used: int, now: float) -> None:
         raise TooMuchWeight(limit, retry_after=max(1, math.ceil(60 - now % 60)))
 
 
-def count_order(identity: str, now: float) -> int:
-    """Count a new order in this 10-second window; refuse it over the limit."""
-    count = _add(_key("o10s", identity, int(now // 10)), 1, timeout=15)
+def charge_order(identity: str, weight: int, now: float) -> tuple[int, int]:
+    """`charge_weight` for a new order, and the order counted in this 10-second window: (weight
+    used, orders), both in one round trip with Redis. An order over the weight limit is not
+    counted (it is refused for its weight: `refuse_over_weight`)."""
+    weight_key = _key("w1m", identity, int(now // 60))
+    orders_key = _key("o10s", identity, int(now // 10))
+    used, orders = _add_all([(weight_key, weight, 65), (orders_key, 1, 15)])
+    if used > weight_limit():
+        _add_all([(orders_key, -1, 15)])
+    return used, orders
+
+
+def refuse_over_orders(count: int) -> None:
     if count > order_limit():
         raise TooManyOrders(order_limit())
-    return count
 
 
 def _key(kind: str, identity: str, window: int) -> str:
@@ -53,10 +62,20 @@ def _key(kind: str, identity: str, window: int) -> str:
 
 
 def _add(key: str, amount: int, *, timeout: int) -> int:
-    """Add to the window's counter, started (with its timeout) by the window's first call."""
+    return _add_all([(key, amount, timeout)])[0]
+
+
+def _add_all(counters: list[tuple[str, int, int]]) -> list[int]:
+    """Add to each (window's counter key, amount, timeout): the counter is started, with its
+    timeout, by the window's first call. Returns the counts."""
     backend = caches[DEFAULT_CACHE_ALIAS]  # `cache` is a proxy to it
     if isinstance(backend, RedisCache):
-        return _add_in_redis(backend, backend.make_and_validate_key(key), amount, timeout=timeout)
+        keyed = [(backend.make_and_validate_key(k), a, t) for k, a, t in counters]
+        return _add_in_redis(backend, keyed)
+    return [_add_in_cache(key, amount, timeout) for key, amount, timeout in counters]
+
+
+def _add_in_cache(key: str, amount: int, timeout: int) -> int:
     try:  # only an increment while the window's counter exists (every call but its first)
         return cache.incr(key, amount)
     except ValueError:  # the window's first call: start its counter (or lose the race to)
@@ -65,12 +84,14 @@ def _add(key: str, amount: int, *, timeout: int) -> int:
         return cache.incr(key, amount)
 
 
-def _add_in_redis(backend: RedisCache, key: str, amount: int, *, timeout: int) -> int:
-    """One round trip: Django's `incr` asks first whether the key exists (two, for every API
-    call and again for every order: a sixth of the server's CPU per order with Redis). Django
-    keeps an int as a plain Redis integer, so `cache.get` still reads the count."""
-    client = backend._cache.get_client(key, write=True)
+def _add_in_redis(backend: RedisCache, counters: list[tuple[str, int, int]]) -> list[int]:
+    """One round trip for all: Django's `incr` asks first whether the key exists (two, for
+    every API call and again for every order: a sixth of the server's CPU per order with
+    Redis). Django keeps an int as a plain Redis integer, so `cache.get` still reads the count.
+    The counters are all on the primary (a write goes to the first server)."""
+    client = backend._cache.get_client(counters[0][0], write=True)
     with client.pipeline(transaction=True) as pipe:  # MULTI: started and added at once
-        pipe.set(key, 0, ex=timeout, nx=True)
-        pipe.incrby(key, amount)
-        return pipe.execute()[1]
+        for key, amount, timeout in counters:
+            pipe.set(key, 0, ex=timeout, nx=True)
+            pipe.incrby(key, amount)
+        return pipe.execute()[1::2]

@@ -38,12 +38,13 @@ def order_request(params: Params) -> OrderRequest:
     )
 
 
-@endpoint(security=Security.SIGNED, weight=1, recent_key=True)
+@endpoint(security=Security.SIGNED, weight=1, recent_key=True, counts_order=True)
 def new_order(call: Call) -> dict:
     market = call.market()
     request = order_request(call.params)
     response_type = call.params.choice("newOrderRespType", RESPONSE_TYPES)
-    call.headers["X-MBX-ORDER-COUNT-10S"] = str(ratelimit.count_order(call.identity, call.now))
+    ratelimit.refuse_over_orders(call.order_count)
+    call.headers["X-MBX-ORDER-COUNT-10S"] = str(call.order_count)
     order = desk.place_order(
         owner_id=call.owner_id, market=market, request=request, recheck_key=call.key_to_recheck
     )

@@ -99,3 +99,41 @@ def test_in_redis_a_window_s_counter_is_one_number_that_expires(monkeypatch):
         assert 0 < caches["default"]._cache.get_client(stored).ttl(stored) <= 65
     finally:
         cache.delete(key)
+
+
+def test_an_order_refused_for_its_weight_is_not_counted_as_an_order(api, settings):
+    settings.EXCHANGE_API_WEIGHT_PER_MINUTE = 1
+    api.alice.post("order", **limit_order(price="90000000"))
+    refused = api.alice.post("order", **limit_order(price="91000000"))
+    settings.EXCHANGE_API_WEIGHT_PER_MINUTE = 1200
+
+    response = api.alice.post("order", **limit_order(price="92000000"))
+
+    assert refused.status_code == 429 and refused.json()["code"] == -1003
+    assert response["X-MBX-ORDER-COUNT-10S"] == "2"
+
+
+def test_in_redis_an_order_s_weight_and_count_take_one_round_trip(monkeypatch):
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    from sandbox.exchange.api import ratelimit
+
+    if not isinstance(caches["default"], RedisCache):
+        pytest.skip("needs Redis as the cache: set REDIS_URL (CI does)")
+    import redis
+
+    trips = []
+    execute = redis.client.Pipeline.execute
+
+    def counted(pipe, *args, **kwargs):
+        trips.append(len(pipe.command_stack))
+        return execute(pipe, *args, **kwargs)
+
+    monkeypatch.setattr(redis.client.Pipeline, "execute", counted)
+    now = 1_800_000_000.0  # counted under this test's own namespace (conftest)
+
+    counts = [ratelimit.charge_order("key:1", 2, now) for _ in range(2)]
+
+    assert counts == [(2, 1), (4, 2)]
+    assert len(trips) == 2  # one MULTI each
