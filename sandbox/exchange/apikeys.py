@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import secrets
 import string
-import time
 from collections.abc import Collection
 from functools import lru_cache
 
@@ -72,8 +71,7 @@ def usable_key(key: str, *, symbol: str | None = None) -> ApiKey | None:
     enrolled in the offering. One query, written as SQL (every API call makes it: see
     campus/sqlrows.py); None otherwise. With `symbol` (upper case), the same query also reads
     the offering's market of that symbol, which nearly every signed call names, into
-    `api_key.named_market`: (symbol, the market or None if the offering has none). The key's
-    `read_at` is when it was read (`time.monotonic()`)."""
+    `api_key.named_market`: (symbol, the market or None if the offering has none)."""
     with prepared() as cursor:
         if symbol is None:
             cursor.execute(_usable_key_sql(), [key])
@@ -84,7 +82,6 @@ def usable_key(key: str, *, symbol: str | None = None) -> ApiKey | None:
         return None
     width = _KEY_COLUMNS.width
     api_key, offering = _KEY_COLUMNS.instances(row[:width])
-    api_key.read_at = time.monotonic()
     attach(api_key, "offering", offering)
     if symbol is not None:
         api_key.named_market = (symbol, market_of(row[width:]))

@@ -18,7 +18,7 @@ id order, as every writer of several markets locks them, so batches cannot deadl
 Each order keeps its own outcome (placed, or refused with nothing changed), exactly as if it
 had been placed alone. If a batch fails as a whole and was rolled back (another process's order
 spent the same balance a moment earlier, say, so the database refused the lot), each of its
-orders is placed again on its own by its own thread, with `services.place_order`. If it failed
+orders is placed again on its own by its own thread, with `place_alone`. If it failed
 once it may have committed (the COMMIT itself failed), its callers get the error, as a caller
 placing alone would: an order is never placed twice.
 
@@ -174,32 +174,20 @@ def requeue(waiting: deque, batch: Sequence[Ticket], outcomes: list) -> list[tup
 def place_round(batch: Sequence[Ticket], outcomes: list) -> None:
     """Place a round of tickets for one offering's markets in one transaction, and set each
     one's outcome in `outcomes` (a list as long as `batch`, all None beforehand), also when it
-    raises: the saved order or the `ExchangeError` that refused it; `AGAIN` if its market was
-    busy with another process (the ticket is marked `skipped`, to go first in the next round);
-    a `Failed` if the batch failed once it may have committed (its callers get the error, and
-    its orders are never placed again); or None, left as it was, if the batch was rolled back
-    as a whole: place that order alone."""
-    by_market: dict[int, list[Ticket]] = {}
+    raises: the saved order or the `ExchangeError` that refused it (`ApiKeyRejected` for a
+    ticket whose key is to be checked again and may no longer act: one query for the round's
+    keys, before the transaction); `AGAIN` if its market was busy with another process (the
+    ticket is marked `skipped`, to go first in the next round); a `Failed` if the batch failed
+    once it may have committed (its callers get the error, and its orders are never placed
+    again); or None, left as it was, if the batch was rolled back as a whole, or its keys could
+    not be checked: place that order alone (`place_alone`)."""
     try:
-        found: dict[Ticket, object] = _refused_keys(batch)  # tickets compare by identity
-        for ticket in batch:  # each market's in the order they arrived
-            if ticket not in found:
-                by_market.setdefault(ticket.market.pk, []).append(ticket)
-        if by_market:
-            placed = services.place_batches(
-                [
-                    (tickets[0].market, [(ticket.owner_id, ticket.request) for ticket in tickets])
-                    for tickets in by_market.values()
-                ],
-                skip_busy=True,
-                # the oldest order is not left out twice
-                wait_for_first=next(iter(by_market.values()))[0].skipped,
-            )
-            found |= {
-                ticket: AGAIN if results is None else results[n]
-                for tickets, results in zip(by_market.values(), placed, strict=True)
-                for n, ticket in enumerate(tickets)
-            }
+        found: dict[Ticket, object] = _tickets_with_unusable_keys(batch)  # by identity
+    except Exception:  # nothing was written: each is placed alone, its key checked again
+        logger.warning("could not check a round's API keys", exc_info=True)
+        return
+    try:
+        found |= _placed([ticket for ticket in batch if ticket not in found])
         outcomes[:] = [found[ticket] for ticket in batch]
     except services.BatchRolledBack:
         logger.info(
@@ -216,7 +204,30 @@ def place_round(batch: Sequence[Ticket], outcomes: list) -> None:
             ticket.skipped = True
 
 
-def _refused_keys(batch: Sequence[Ticket]) -> dict[Ticket, ApiKeyRejected]:
+def _placed(tickets: list[Ticket]) -> dict[Ticket, object]:
+    """`services.place_batches` for the tickets, grouped by market (each market's in the order
+    they arrived): each ticket's outcome, `AGAIN` where its market was busy."""
+    by_market: dict[int, list[Ticket]] = {}
+    for ticket in tickets:
+        by_market.setdefault(ticket.market.pk, []).append(ticket)
+    if not by_market:
+        return {}
+    placed = services.place_batches(
+        [
+            (group[0].market, [(ticket.owner_id, ticket.request) for ticket in group])
+            for group in by_market.values()
+        ],
+        skip_busy=True,
+        wait_for_first=tickets[0].skipped,  # the oldest order is not left out twice
+    )
+    return {
+        ticket: AGAIN if results is None else results[n]
+        for group, results in zip(by_market.values(), placed, strict=True)
+        for n, ticket in enumerate(group)
+    }
+
+
+def _tickets_with_unusable_keys(batch: Sequence[Ticket]) -> dict[Ticket, ApiKeyRejected]:
     """The tickets whose key is to be checked again and may no longer act, refused."""
     keys = {ticket.recheck_key for ticket in batch} - {None}
     usable = usable_key_ids(keys) if keys else set()

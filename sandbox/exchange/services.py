@@ -66,11 +66,12 @@ def place_order(*, owner_id: int, market: Market, request: OrderRequest) -> Orde
     same market is refused as a duplicate (Binance -2010), never placed or charged twice.
     """
     request = check_shape(request)
-    check_filters(market, request)
+    check_filters(market, request)  # before any lock, on the caller's copy of the market ...
     with market_writer(market.pk) as book, transaction.atomic(durable=True):
         locked = lock_market(market.pk)
         if locked.status != Market.Status.TRADING:
             raise MarketClosed(locked.symbol)
+        check_filters(locked, request)  # ... which may be seconds old (the API keeps markets)
         return _place_locked(book, locked, owner_id, request)
 
 

@@ -127,7 +127,7 @@ def publish_many(messages: list[tuple[str, dict]]) -> None:
 
 
 async def _send_all(layer, messages: list[tuple[str, dict]]) -> None:
-    for group, message in messages:  # in order: a socket sees a market's events as they happened
+    for group, message in messages:  # a group's events in the order they happened
         await layer.group_send(group, message)
 
 

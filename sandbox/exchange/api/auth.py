@@ -34,17 +34,9 @@ MAX_RECV_WINDOW = 60000
 MAX_AHEAD_MS = 1000
 
 
-def api_key_of(
-    request: HttpRequest,
-    *,
-    required: bool,
-    symbol: str | None = None,
-    recent: RecentKeys | None = None,
-) -> ApiKey | None:
+def api_key_of(request: HttpRequest, *, required: bool, symbol: str | None = None) -> ApiKey | None:
     """The usable key named by X-MBX-APIKEY; None if none was sent and none is required. With
-    `symbol`, its offering's market of that symbol is read with it (`usable_key`). With
-    `recent`, a key found usable there is not read again: the caller checks it again where it
-    acts (its `read_at` tells when it was read)."""
+    `symbol`, its offering's market of that symbol is read with it (`usable_key`)."""
     raw = request.headers.get("X-MBX-APIKEY", "")
     if not raw:
         if required:
@@ -52,13 +44,9 @@ def api_key_of(
         return None
     if not API_KEY_FORMAT.match(raw):
         raise ApiKeyFormatInvalid("An API key is 64 letters and digits.")
-    api_key = None if recent is None else recent.get(raw, symbol)
+    api_key = usable_key(raw, symbol=symbol)
     if api_key is None:
-        api_key = usable_key(raw, symbol=symbol)
-        if api_key is None:
-            raise ApiKeyRejected("The key is unknown or revoked, or you are no longer enrolled.")
-        if recent is not None:
-            recent.keep(raw, symbol, api_key)
+        raise ApiKeyRejected("The key is unknown or revoked, or you are no longer enrolled.")
     return api_key
 
 
@@ -68,30 +56,30 @@ class RecentKeys:
     time instead of on every call. Safe because the order desk checks such a key again in the
     round that places the order (`desk.place_order`'s `recheck_key`): a key revoked, or whose
     owner left the offering, a moment ago places nothing. What else is kept may be up to
-    `seconds` old: the key's offering, and the market, whose filters the desk reads afresh.
-    At most `size` entries, the oldest dropped first; shared by the process's threads."""
+    `seconds` old: the key's offering, and the market, whose filters are checked again under
+    its lock. Only keys of genuine calls (signed, in time) that named a market of their offering
+    are kept; at most `size`, the oldest dropped first; shared by the process's threads."""
 
     def __init__(self, *, seconds: float, size: int) -> None:
         self.seconds, self.size = seconds, size
-        self._keys: dict[tuple[str, str | None], ApiKey] = {}
+        self._keys: dict[tuple[str, str | None], tuple[float, ApiKey]] = {}
         self._lock = threading.Lock()
 
     def get(self, raw: str, symbol: str | None) -> ApiKey | None:
-        api_key = self._keys.get((raw, symbol))
-        if api_key is None or time.monotonic() - api_key.read_at > self.seconds:
+        kept = self._keys.get((raw, symbol))
+        if kept is None or time.monotonic() - kept[0] > self.seconds:
             return None
-        return api_key
+        return kept[1]
 
     def keep(self, raw: str, symbol: str | None, api_key: ApiKey) -> None:
+        """Keep a key read now, if its call named a market of the key's offering."""
+        if getattr(api_key, "named_market", (None, None))[1] is None:
+            return
         with self._lock:
             self._keys.pop((raw, symbol), None)  # to the end: dropped last
-            self._keys[(raw, symbol)] = api_key
+            self._keys[(raw, symbol)] = (time.monotonic(), api_key)
             while len(self._keys) > self.size:
                 del self._keys[next(iter(self._keys))]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._keys.clear()
 
 
 RECENT_KEY_SECONDS = 10.0

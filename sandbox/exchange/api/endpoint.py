@@ -61,7 +61,7 @@ class Call:
     used_weight: int | None = None
     order_count: int | None = None  # with `counts_order`: new orders this 10 s, this one too
     headers: dict[str, str] = field(default_factory=dict)
-    started: float = field(default_factory=time.monotonic)
+    key_was_kept: bool = False  # the key came from the process's recent keys (see `endpoint`)
 
     @property
     def now_ms(self) -> int:
@@ -73,9 +73,9 @@ class Call:
 
     @property
     def key_to_recheck(self) -> int | None:
-        """The key's id if it was read before this call began (one of the process's recent keys,
-        see `endpoint`'s `recent_key`): where the call acts, the key is to be checked again."""
-        return self.api_key.pk if self.api_key.read_at < self.started else None
+        """The key's id if it was not read for this call (one of the process's recent keys, see
+        `endpoint`'s `recent_key`): where the call acts, the key is to be checked again."""
+        return self.api_key.pk if self.key_was_kept else None
 
     def market(self) -> Market:
         symbol = self.params.symbol()
@@ -164,8 +164,9 @@ def _admit(
             call.offering = call.api_key.offering
             call.identity = f"key:{call.api_key.pk}"
         return
-    symbol = _named_symbol(call.params)
-    api_key = api_key_of(call.request, required=True, symbol=symbol, recent=recent)
+    symbol, raw = _named_symbol(call.params), call.request.headers.get("X-MBX-APIKEY", "")
+    kept = None if recent is None else recent.get(raw, symbol)
+    api_key = kept or api_key_of(call.request, required=True, symbol=symbol)
     if security is Security.SIGNED:  # first: only the key's holder learns more
         verify_signature(call.request, call.params, api_key)
     if path_offering is not None and api_key.offering_id != path_offering.pk:
@@ -174,7 +175,10 @@ def _admit(
         )
     if security is Security.SIGNED:
         check_timing(call.params, call.now_ms)
+    if recent is not None and kept is None:
+        recent.keep(raw, symbol, api_key)  # a genuine call's
     call.api_key, call.offering, call.identity = api_key, api_key.offering, f"key:{api_key.pk}"
+    call.key_was_kept = kept is not None
 
 
 def _named_symbol(params: Params) -> str | None:

@@ -9,6 +9,7 @@ with the settings EXCHANGE_API_WEIGHT_PER_MINUTE and EXCHANGE_API_ORDERS_PER_10S
 from __future__ import annotations
 
 import math
+import weakref
 
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
@@ -30,7 +31,7 @@ def order_limit() -> int:
 
 def charge_weight(identity: str, weight: int, now: float) -> int:
     """Add the request's weight to this minute's count and return the count."""
-    return _add(_key("w1m", identity, int(now // 60)), weight, timeout=65)
+    return _add_all([_weight_counter(identity, weight, now)])[0]
 
 
 def refuse_over_weight(used: int, now: float) -> None:
@@ -43,12 +44,17 @@ def charge_order(identity: str, weight: int, now: float) -> tuple[int, int]:
     """`charge_weight` for a new order, and the order counted in this 10-second window: (weight
     used, orders), both in one round trip with Redis. An order over the weight limit is not
     counted (it is refused for its weight: `refuse_over_weight`)."""
-    weight_key = _key("w1m", identity, int(now // 60))
-    orders_key = _key("o10s", identity, int(now // 10))
-    used, orders = _add_all([(weight_key, weight, 65), (orders_key, 1, 15)])
+    used, orders = _add_all(
+        [_weight_counter(identity, weight, now), _order_counter(identity, 1, now)]
+    )
     if used > weight_limit():
-        _add_all([(orders_key, -1, 15)])
+        uncount_order(identity, now)
     return used, orders
+
+
+def uncount_order(identity: str, now: float) -> None:
+    """Take back an order `charge_order` counted that was refused before it was checked."""
+    _add_all([_order_counter(identity, -1, now)])
 
 
 def refuse_over_orders(count: int) -> None:
@@ -56,13 +62,17 @@ def refuse_over_orders(count: int) -> None:
         raise TooManyOrders(order_limit())
 
 
+def _weight_counter(identity: str, weight: int, now: float) -> tuple[str, int, int]:
+    return _key("w1m", identity, int(now // 60)), weight, 65
+
+
+def _order_counter(identity: str, orders: int, now: float) -> tuple[str, int, int]:
+    return _key("o10s", identity, int(now // 10)), orders, 15
+
+
 def _key(kind: str, identity: str, window: int) -> str:
     namespace = getattr(settings, "EXCHANGE_API_RATE_NAMESPACE", "mbx")
     return f"{namespace}:{kind}:{identity}:{window}"
-
-
-def _add(key: str, amount: int, *, timeout: int) -> int:
-    return _add_all([(key, amount, timeout)])[0]
 
 
 def _add_all(counters: list[tuple[str, int, int]]) -> list[int]:
@@ -98,10 +108,13 @@ def _add_in_redis(backend: RedisCache, counters: list[tuple[str, int, int]]) -> 
         return pipe.execute()[1::2]
 
 
+_writers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _writer(backend: RedisCache):
-    """A client of the backend's primary, kept with the backend: Django makes a new one for
-    every call, on the backend's connection pool, which does not change."""
-    client = getattr(backend, "_rate_limit_writer", None)
+    """A client of the backend's primary, kept while the backend lives: Django makes a new one
+    for every call, on the backend's connection pool, which does not change."""
+    client = _writers.get(backend)
     if client is None:
-        client = backend._rate_limit_writer = backend._cache.get_client(write=True)
+        client = _writers[backend] = backend._cache.get_client(write=True)
     return client

@@ -8,7 +8,7 @@ from decimal import Decimal as D
 from types import SimpleNamespace
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import OperationalError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from campus.models import User
@@ -444,3 +444,19 @@ def test_a_round_of_orders_without_keys_to_check_reads_no_key(market):
 
     assert isinstance(outcomes[0], Order)
     assert not [q for q in captured if ApiKey._meta.db_table in q["sql"]]
+
+
+def test_a_round_whose_keys_cannot_be_checked_leaves_each_order_to_be_placed_alone(
+    market, monkeypatch
+):
+    def unreachable(ids):
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(desk, "usable_key_ids", unreachable)
+    tickets = [desk.Ticket(market, market.traders[0], limit("BUY", "0.001", "90000000"), 1)]
+    outcomes: list = [None]
+
+    desk.place_round(tickets, outcomes)
+
+    assert outcomes == [None]  # not Failed: nothing was written
+    assert not Order.objects.filter(market=market).exists()

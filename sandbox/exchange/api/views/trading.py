@@ -10,7 +10,7 @@ from sandbox.exchange.api import ratelimit, render
 from sandbox.exchange.api.endpoint import Call, Security, endpoint
 from sandbox.exchange.api.errors import EitherParameter, NotSupported
 from sandbox.exchange.api.params import Params
-from sandbox.exchange.errors import CancelRejected, MarketClosed, OrderNotFound
+from sandbox.exchange.errors import CancelRejected, ExchangeError, MarketClosed, OrderNotFound
 from sandbox.exchange.filters import OrderRequest, check_filters, check_shape
 from sandbox.exchange.models import Market, Order
 
@@ -40,9 +40,13 @@ def order_request(params: Params) -> OrderRequest:
 
 @endpoint(security=Security.SIGNED, weight=1, recent_key=True, counts_order=True)
 def new_order(call: Call) -> dict:
-    market = call.market()
-    request = order_request(call.params)
-    response_type = call.params.choice("newOrderRespType", RESPONSE_TYPES)
+    try:
+        market = call.market()
+        request = order_request(call.params)
+        response_type = call.params.choice("newOrderRespType", RESPONSE_TYPES)
+    except ExchangeError:  # malformed: not counted as an order
+        ratelimit.uncount_order(call.identity, call.now)
+        raise
     ratelimit.refuse_over_orders(call.order_count)
     call.headers["X-MBX-ORDER-COUNT-10S"] = str(call.order_count)
     order = desk.place_order(

@@ -137,3 +137,12 @@ def test_in_redis_an_order_s_weight_and_count_take_one_round_trip(monkeypatch):
 
     assert counts == [(2, 1), (4, 2)]
     assert len(trips) == 2  # one MULTI each
+
+
+def test_a_malformed_order_is_not_counted_as_an_order(api):
+    refused = api.alice.post("order", **limit_order(symbol="DOGEKRW"))
+
+    response = api.alice.post("order", **limit_order(price="90000000"))
+
+    assert refused.json()["code"] == -1121
+    assert response["X-MBX-ORDER-COUNT-10S"] == "1"

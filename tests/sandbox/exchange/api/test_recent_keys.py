@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from courses.models import Enrollment
 from sandbox.exchange.api import auth
 from sandbox.exchange.apikeys import revoke_api_key
-from sandbox.exchange.models import ApiKey, Order
+from sandbox.exchange.models import ApiKey, Market, Order
 from sandbox.wallet.models import Account
 from tests.sandbox.exchange.api.conftest import limit_order
 
@@ -48,8 +48,10 @@ def test_an_order_with_a_kept_key_that_may_no_longer_act_places_nothing(api, exc
     lose_access(api, exchange)
     before = holdings(exchange.alice)
 
-    response = api.alice.post("order", **limit_order(side="BUY", price="91000000"))
+    with CaptureQueriesContext(connection) as captured:
+        response = api.alice.post("order", **limit_order(side="BUY", price="91000000"))
 
+    assert key_reads(captured, api.alice.key) == []  # the kept key, refused where it acted
     assert response.status_code == 401
     assert response.json()["code"] == -2015
     assert response.json()["msg"] == "Invalid API-key, IP, or permissions for action."
@@ -97,11 +99,26 @@ def test_other_calls_read_the_key_each_time(api, exchange, call):
     assert response.json()["code"] == -2015
 
 
+def test_a_key_is_kept_only_from_a_genuine_call_that_named_a_market(api):
+    api.alice.send("post", "order", limit_order(), secret="not the secret")  # -1022
+    api.alice.post("order", **limit_order(symbol="DOGEKRW"))  # -1121: no such market
+
+    assert auth.recent_keys.get(api.alice.key, "BTCKRW") is None
+    assert auth.recent_keys.get(api.alice.key, "DOGEKRW") is None
+    api.alice.post("order", **limit_order())
+    assert auth.recent_keys.get(api.alice.key, "BTCKRW").key == api.alice.key
+
+
+def key_naming_a_market(pk: int) -> ApiKey:
+    api_key = ApiKey(pk=pk)
+    api_key.named_market = ("BTCKRW", Market(pk=1, symbol="BTCKRW"))
+    return api_key
+
+
 def test_the_kept_keys_are_bounded_and_the_oldest_goes_first():
     recent = auth.RecentKeys(seconds=60, size=2)
-    keys = [ApiKey(pk=n) for n in range(3)]
+    keys = [key_naming_a_market(n) for n in range(3)]
     for n, api_key in enumerate(keys):
-        api_key.read_at = float("inf")  # never too old
         recent.keep(f"key{n}", "BTCKRW", api_key)
 
     assert recent.get("key0", "BTCKRW") is None
@@ -111,8 +128,7 @@ def test_the_kept_keys_are_bounded_and_the_oldest_goes_first():
 
 def test_a_key_is_kept_with_the_symbol_its_call_named():
     recent = auth.RecentKeys(seconds=60, size=10)
-    api_key = ApiKey(pk=1)
-    api_key.read_at = float("inf")
+    api_key = key_naming_a_market(1)
     recent.keep("key", "BTCKRW", api_key)
 
     assert recent.get("key", "ETHKRW") is None  # its market was not read with it
