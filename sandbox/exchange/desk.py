@@ -182,12 +182,12 @@ def place_round(batch: Sequence[Ticket], outcomes: list) -> None:
     again); or None, left as it was, if the batch was rolled back as a whole, or its keys could
     not be checked: place that order alone (`place_alone`)."""
     try:
-        found: dict[Ticket, object] = _tickets_with_unusable_keys(batch)  # by identity
+        refused: dict[Ticket, object] = _tickets_with_unusable_keys(batch)  # by identity
     except Exception:  # nothing was written: each is placed alone, its key checked again
         logger.warning("could not check a round's API keys", exc_info=True)
         return
     try:
-        found |= _placed([ticket for ticket in batch if ticket not in found])
+        found = refused | _placed([ticket for ticket in batch if ticket not in refused])
         outcomes[:] = [found[ticket] for ticket in batch]
     except services.BatchRolledBack:
         logger.info(
@@ -195,8 +195,9 @@ def place_round(batch: Sequence[Ticket], outcomes: list) -> None:
             len(batch),
             exc_info=True,
         )
+        outcomes[:] = [refused.get(ticket) for ticket in batch]
     except BaseException as error:  # perhaps committed: never place these orders again
-        outcomes[:] = [Failed(error)] * len(batch)
+        outcomes[:] = [refused.get(ticket) or Failed(error) for ticket in batch]
         if not isinstance(error, Exception):
             raise
     for ticket, outcome in zip(batch, outcomes, strict=True):

@@ -460,3 +460,23 @@ def test_a_round_whose_keys_cannot_be_checked_leaves_each_order_to_be_placed_alo
 
     assert outcomes == [None]  # not Failed: nothing was written
     assert not Order.objects.filter(market=market).exists()
+
+
+def test_an_order_refused_for_its_key_stays_refused_when_its_round_fails(market, monkeypatch):
+    def rolled_back(groups, **options):
+        raise services.BatchRolledBack()
+
+    monkeypatch.setattr(services, "place_batches", rolled_back)
+    owner = market.traders[0]
+    key = key_of(market, owner)
+    revoke_api_key(user_id=owner, key_id=key)
+    tickets = [
+        desk.Ticket(market, owner, limit("BUY", "0.001", "90000000"), key),
+        desk.Ticket(market, market.traders[1], limit("BUY", "0.001", "90000000")),
+    ]
+    outcomes: list = [None, None]
+
+    desk.place_round(tickets, outcomes)
+
+    assert isinstance(outcomes[0], ApiKeyRejected)
+    assert outcomes[1] is None  # to be placed alone
