@@ -123,14 +123,14 @@ def place_order(
 def place_alone(ticket: Ticket) -> Order:
     """`services.place_order` for one ticket (its round was rolled back, or it is inside a
     caller's transaction), its key checked again first if it is to be."""
-    if ticket.recheck_key is not None and not usable_key_ids([ticket.recheck_key]):
-        raise key_no_longer_usable()
+    if _tickets_with_unusable_keys([ticket]):
+        raise _key_no_longer_usable()
     return services.place_order(
         owner_id=ticket.owner_id, market=ticket.market, request=ticket.request
     )
 
 
-def key_no_longer_usable() -> ApiKeyRejected:
+def _key_no_longer_usable() -> ApiKeyRejected:
     return ApiKeyRejected("The key was revoked, or you are no longer enrolled; nothing was placed.")
 
 
@@ -230,10 +230,9 @@ def _placed(tickets: list[Ticket]) -> dict[Ticket, object]:
 
 def _tickets_with_unusable_keys(batch: Sequence[Ticket]) -> dict[Ticket, ApiKeyRejected]:
     """The tickets whose key is to be checked again and may no longer act, refused."""
-    keys = {ticket.recheck_key for ticket in batch} - {None}
-    usable = usable_key_ids(keys) if keys else set()
+    usable = usable_key_ids({ticket.recheck_key for ticket in batch} - {None})
     return {
-        ticket: key_no_longer_usable()
+        ticket: _key_no_longer_usable()
         for ticket in batch
         if ticket.recheck_key is not None and ticket.recheck_key not in usable
     }

@@ -73,11 +73,7 @@ class Settlement:
     def load(self, result: SubmitResult) -> None:
         """Fetch every order and account the result touches: two queries, sent together (the
         engine names each order's owner, so the accounts need not wait for the orders)."""
-        needs = self.needs([result])
-        # on PostgreSQL one round trip for both (a pipeline costs one of its own: not for one)
-        with sqlrows.pipeline() if needs.queries > 1 else nullcontext():
-            read = self.send_load(needs)
-        read()
+        _load({self: self.needs([result])})
 
     def needs(self, results: list[SubmitResult]) -> _Needs:
         """What this settlement still has to read to apply `results`."""
@@ -263,17 +259,21 @@ class Deferred:
         by_settlement: dict[Settlement, list[SubmitResult]] = {}
         for settlement, result in self.results:
             by_settlement.setdefault(settlement, []).append(result)
-        needs = {s: s.needs(results) for s, results in by_settlement.items()}
-        # on PostgreSQL one round trip for all (a pipeline costs one of its own: not for one)
-        with sqlrows.pipeline() if sum(n.queries for n in needs.values()) > 1 else nullcontext():
-            reads = [s.send_load(n) for s, n in needs.items() if n.queries]
-        for read in reads:
-            read()
+        _load({s: s.needs(results) for s, results in by_settlement.items()})
         for settlement, result in self.results:
             settlement.apply_loaded(result)
         for settlement in by_settlement:  # once all are applied: till then some orders are not
             settlement.release_excess()  # as they end up (a market order by quote has no size)
         self.results, self.owners = [], set()
+
+
+def _load(needs: dict[Settlement, _Needs]) -> None:
+    """Read what each settlement needs: on PostgreSQL in one round trip for all (a pipeline
+    costs one of its own: not for one query)."""
+    with sqlrows.pipeline() if sum(n.queries for n in needs.values()) > 1 else nullcontext():
+        reads = [s.send_load(n) for s, n in needs.items() if n.queries]
+    for read in reads:
+        read()
 
 
 @dataclass(frozen=True)
