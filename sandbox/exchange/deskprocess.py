@@ -249,6 +249,7 @@ class OrderDesk:
         self.listener: socket.socket | None = None
         self.placed = 0  # orders placed or refused, and rounds placed, since it started
         self.rounds = 0
+        self.busy_s = 0.0  # seconds spent placing rounds and answering, since it started
 
     def serve(self, stop: threading.Event | None = None, ready: Callable[[], None] | None = None):
         """Answer orders until `stop` is set (or for ever)."""
@@ -400,11 +401,13 @@ class OrderDesk:
             return
         outcomes: list = [None] * len(batch)
         self.rounds += 1
+        started = time.perf_counter()
         try:
             desk.place_round(batch, outcomes)
         finally:
             for ticket, outcome in desk.requeue(queue, batch, outcomes):
                 self._answer(ticket, self._alone(ticket) if outcome is None else outcome)
+            self.busy_s += time.perf_counter() - started
 
     @staticmethod
     def _alone(ticket: _Sent):

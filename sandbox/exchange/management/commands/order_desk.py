@@ -49,5 +49,5 @@ class Command(BaseCommand):
         order_desk.serve(stop, ready=lambda: self.stdout.write(f"Order desk on {path}"))
         self.stdout.write(
             f"Order desk stopped: {order_desk.placed} orders placed or refused in "
-            f"{order_desk.rounds} rounds."
+            f"{order_desk.rounds} rounds, busy {order_desk.busy_s:.3f} s."
         )
