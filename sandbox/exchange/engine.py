@@ -210,6 +210,29 @@ class MatchingEngine:
     def next_trade_seq(self) -> int:
         return self._seq
 
+    def first_makers(self, side: str, price: int | None, quantity: int) -> list[tuple[int, int]]:
+        """(order_id, account) of the resting orders that an order to `side` at `price` (None:
+        any price) would meet first, in priority order, until their lots reach `quantity`.
+        Changes nothing: the exchange reads those orders ahead of placing a batch. Self-trade
+        prevention and triggered stops can make an order meet others as well."""
+        book = self._asks if side == _BUY else self._bids
+        if price is None:
+            reach: float = float("-inf")
+        else:
+            reach = -price if side == _BUY else price
+        found: list[tuple[int, int]] = []
+        left = quantity
+        for key in reversed(book.keys):
+            if key < reach or left <= 0:
+                break
+            for entry in book.levels[key].queue:
+                if entry.remaining:
+                    found.append((entry.order_id, entry.account))
+                    left -= entry.remaining
+                    if left <= 0:
+                        break
+        return found
+
     def depth(self, limit: int = 100) -> BookDepth:
         return BookDepth(self._bids.depth(limit), self._asks.depth(limit))
 

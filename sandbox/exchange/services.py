@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import math
 import secrets
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack, contextmanager
@@ -42,6 +43,7 @@ from sandbox.exchange.settlement import (
     Settlement,
     file_accounts,
     held_asset,
+    send_orders,
     send_settlements,
 )
 from sandbox.exchange.streams import publish_on_commit
@@ -298,25 +300,81 @@ def _closed(market: Market, request: OrderRequest) -> ExchangeError:
 @dataclass
 class _Reads:
     """What a batch reads before placing: the owners' accounts (and the fee accounts), the client
-    order ids already used, fresh order ids, and per market the changes its engine catches up
-    on (see `engines.send_catch_up`)."""
+    order ids already used, fresh order ids, per market the changes its engine catches up on
+    (see `engines.send_catch_up`), and per market the resting orders its orders are likely to
+    fill (`_likely_makers`)."""
 
     accounts: list[Account]
     taken: dict[int, set[tuple[int, str]]]
     order_ids: list[int]
     changed: dict[int, Caught | None]
+    makers: dict[int, list[Order]]
 
 
 def _send_reads(groups, books) -> Callable[[], _Reads]:
     """Send the reads of a batch's (market, entries) groups; the function returned reads them
     (inside `sqlrows.pipeline()`, all in one round trip)."""
-    accounts = _send_batch_accounts(groups)
+    makers = _likely_makers(groups, books)
+    accounts = _send_batch_accounts(groups, makers.values())
     taken = _send_taken_in_markets(groups)
     order_ids = _send_new_order_ids(sum(len(entries) for _, entries in groups))
     changed = {market.pk: send_catch_up(books[market.pk], market.pk) for market, _ in groups}
-    return lambda: _Reads(
-        accounts(), taken(), order_ids(), {pk: read() for pk, read in changed.items()}
-    )
+    maker_rows = send_orders(sorted(makers)) if makers else list
+
+    def read() -> _Reads:
+        found = _Reads(accounts(), taken(), order_ids(), {pk: f() for pk, f in changed.items()}, {})
+        for order in maker_rows():
+            found.makers.setdefault(order.market_id, []).append(order)
+        return found
+
+    return read
+
+
+def _likely_makers(groups, books) -> dict[int, tuple[Market, int]]:
+    """The resting orders that a batch's orders would meet first in the books as this process
+    holds them (`MatchingEngine.first_makers`, each order counting what the earlier ones of its
+    side would take): order id to (market, owner). Read with the batch's other reads, their
+    rows and their owners' accounts are there when the fills are settled, so that settling
+    needs no round trip of its own. A guess, made before the markets are locked: orders it
+    missed (another process changed the book; self-trade prevention; triggered stops) are read
+    as the fills need them (`Settlement.needs`), and those it named for nothing stay untouched."""
+    makers: dict[int, tuple[Market, int]] = {}
+    for market, entries in groups:
+        engine = books[market.pk].engine
+        if engine is None:
+            continue
+        units = MarketUnits(market.tick_size, market.lot_size)
+        taken = {Order.Side.BUY: 0, Order.Side.SELL: 0}  # lots the batch's earlier orders take
+        for _, request in entries:
+            reach = _reach(request, units)
+            if reach is None:
+                continue
+            side, price, lots = reach
+            met = engine.first_makers(side, price, taken[side] + lots)
+            if met:
+                taken[side] += lots
+                makers.update((order_id, (market, owner)) for order_id, owner in met)
+    return makers
+
+
+def _reach(request: OrderRequest, units: MarketUnits) -> tuple[str, int | None, int] | None:
+    """(side, price in ticks or None for any, lots) of an order that may take from the book at
+    once, rounded to reach further rather than less; None for one that cannot, or that is
+    malformed (placing it says what is wrong)."""
+    try:
+        if request.type == Order.Type.LIMIT:
+            price = request.price / units.tick_size
+            ticks = math.ceil(price) if request.side == Order.Side.BUY else math.floor(price)
+        elif request.type == Order.Type.MARKET:
+            ticks = None
+        else:
+            return None
+        lots = math.ceil(request.quantity / units.lot_size)
+    except (TypeError, ArithmeticError, ValueError):  # a price or quantity missing or not finite
+        return None
+    if request.side not in Order.Side.values or lots <= 0:
+        return None
+    return request.side, ticks, lots
 
 
 def _place_batches_locked(
@@ -347,6 +405,7 @@ def _place_batches_locked(
         units = MarketUnits(locked.tick_size, locked.lot_size)
         engine = engine_for(book, locked, changed=reads.changed[locked.pk])
         settlement = Settlement(locked, units, ledger, accounts=accounts, fee_accounts=fee_accounts)
+        settlement.preload(reads.makers.get(locked.pk, ()))
         mark_changed(book, locked)
         ids = [next(order_ids) for _ in entries]
         outcomes[locked.pk], placed = _place_in_market(
@@ -454,10 +513,13 @@ def _wanted_accounts(groups) -> dict[int, set[str]]:
     return wanted
 
 
-def _send_batch_accounts(groups) -> Callable[[], list[Account]]:
+def _send_batch_accounts(groups, makers=()) -> Callable[[], list[Account]]:
     """Every owner's accounts in the assets of the markets they place in, and the fee accounts,
-    in one query, sent (`_add_missing_accounts` then creates those not there yet)."""
+    in one query, sent (`_add_missing_accounts` then creates those not there yet); also those
+    of the (market, owner) `makers` in the market's assets."""
     wanted = _wanted_accounts(groups)
+    for market, owner in makers:
+        wanted.setdefault(owner, set()).update((market.base_id, market.quote_id))
     return send_accounts_for_trading(
         offering_id=groups[0][0].offering_id,
         owner_ids=sorted(wanted),

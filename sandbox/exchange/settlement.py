@@ -10,7 +10,7 @@ cover a fee.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
@@ -54,6 +54,7 @@ class Settlement:
         self.units = units
         self.batch = batch
         self.orders: dict[int, Order] = {}
+        self._preloaded: dict[int, Order] = {}
         self._as_loaded: dict[int, tuple] = {}
         self._new: list[Order] = []  # placed in this settlement: inserted, not updated
         self.accounts = {} if accounts is None else accounts
@@ -75,11 +76,22 @@ class Settlement:
         engine names each order's owner, so the accounts need not wait for the orders)."""
         _load({self: self.needs([result])})
 
+    def preload(self, orders: Iterable[Order]) -> None:
+        """Orders read ahead, as they are in the database now, that results may touch: `needs`
+        tracks those that results do touch instead of reading them. The others are neither
+        written nor announced."""
+        self._preloaded.update((order.pk, order) for order in orders)
+
     def needs(self, results: list[SubmitResult]) -> _Needs:
-        """What this settlement still has to read to apply `results`."""
+        """What this settlement still has to read to apply `results` (tracking first the orders
+        they touch that were preloaded)."""
         touched = {}
         for result in results:
             touched.update(_touched(result))
+        for order_id in touched.keys() & self._preloaded.keys():
+            order = self._preloaded.pop(order_id)
+            if order_id not in self.orders:
+                self.track(order)
         owners = {order.owner_id for order in self.orders.values()} | set(touched.values())
         assets = (self.market.base_id, self.market.quote_id)
         wanted = {(o, a) for o in owners for a in assets}
@@ -92,7 +104,7 @@ class Settlement:
     def send_load(self, needs: _Needs) -> Callable[[], None]:
         """Send the reads `needs` names; the function returned files what they found (inside
         `sqlrows.pipeline()`, with other settlements' loads, in one round trip)."""
-        orders = _send_orders(needs.order_ids) if needs.order_ids else list
+        orders = send_orders(needs.order_ids) if needs.order_ids else list
         accounts = (
             send_accounts_for_trading(
                 offering_id=self.market.offering_id,
@@ -322,8 +334,9 @@ def send_settlements(settlements: list[Settlement]) -> Callable[[], None]:
     return sqlrows.send_insert([trade for s in settlements for trade in s.trades])
 
 
-def _send_orders(ids: list[int]) -> Callable[[], list[Order]]:
-    """`Order.objects.filter(pk__in=ids)` (the makers every fill touches), sent."""
+def send_orders(ids: list[int]) -> Callable[[], list[Order]]:
+    """`Order.objects.filter(pk__in=ids)`, sent: the makers that fills touch, read ahead of
+    placing a batch (`services._likely_makers`) or as they are found."""
     return send_order_rows(*sqlrows.in_list("o.id", ids, "bigint"))
 
 

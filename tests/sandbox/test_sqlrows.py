@@ -11,7 +11,7 @@ from campus import sqlrows
 from sandbox.exchange.models import Market, Order
 from sandbox.exchange.selectors import market_row
 from sandbox.exchange.services import place_order
-from sandbox.exchange.settlement import _send_orders
+from sandbox.exchange.settlement import send_orders
 from sandbox.wallet.api import Account, Asset, accounts_for_trading
 from tests.sandbox.trades import bob_sells_to_alice, limit, unsaved_order
 
@@ -132,7 +132,7 @@ def test_the_makers_read_in_sql_equal_the_orm_read(exchange):
         )
     ids = sorted(Order.objects.values_list("pk", flat=True))
 
-    sql = _send_orders(ids)()
+    sql = send_orders(ids)()
 
     assert sorted(map(as_dict, sql), key=lambda o: o["id"]) == [
         as_dict(o) for o in Order.objects.filter(pk__in=ids).order_by("pk")

@@ -693,6 +693,22 @@ def test_depth_aggregates_each_price_best_first_up_to_the_limit(market):
     assert market.engine.depth(limit=2) == BookDepth(bids=((99, 3), (98, 5)), asks=((101, 4),))
 
 
+def test_first_makers_are_the_resting_orders_an_order_would_meet_in_turn(market):
+    market.place(SELL, 101, 2, account="a")  # 1
+    market.place(SELL, 100, 1, account="b")  # 2
+    market.place(SELL, 100, 3, account="c")  # 3
+    market.place(SELL, 103, 5, account="d")  # 4
+    market.engine.cancel(2)  # its slot in the level's queue is cleared later
+    market.place(BUY, 99, 7, account="f")  # 5: a bid, not on the side a buy meets
+
+    assert market.engine.first_makers(BUY, 101, 4) == [(3, "c"), (1, "a")]  # 3 + 2 lots
+    assert market.engine.first_makers(BUY, 100, 10) == [(3, "c")]  # within its price only
+    assert market.engine.first_makers(BUY, None, 6) == [(3, "c"), (1, "a"), (4, "d")]
+    assert market.engine.first_makers(BUY, 99, 1) == []  # it would not cross
+    assert market.engine.first_makers(SELL, 90, 8) == [(5, "f")]
+    assert len(market.engine.open_orders()) == 4  # nothing changed
+
+
 def test_last_price_is_the_price_of_the_latest_trade(market):
     market.place(SELL, 100, 1)
     market.place(SELL, 103, 1)

@@ -355,3 +355,29 @@ def test_a_restored_engine_continues_exactly_like_the_original(stream):
             assert cancel_outcome(original, order_id) == cancel_outcome(restarted, order_id)
         restarted = restored(restarted)
         assert restarted.open_orders() == original.open_orders()
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(actions)
+def test_the_makers_an_order_would_meet_first_are_those_it_trades_with_in_turn(stream):
+    """`first_makers` names ahead, without changing the book, the resting orders an order will
+    trade with (the exchange reads them before it places a batch): its trades' makers are the
+    first of them, in turn, unless it meets its owner's own orders (self-trade prevention) or
+    triggers stops (whose trades are their own)."""
+    engine = MatchingEngine()
+    for n, (action, argument) in enumerate(stream, start=1):
+        if action != "submit":
+            continue
+        order = Order(order_id=n, **argument)
+        if order.kind not in (OrderKind.LIMIT, OrderKind.MARKET) or order.quantity is None:
+            engine.submit(order)
+            continue
+        price = order.price if order.kind is OrderKind.LIMIT else None
+        before = engine.open_orders()
+        predicted = engine.first_makers(order.side, price, order.quantity)
+        assert engine.open_orders() == before  # it changes nothing
+        result = engine.submit(order)
+        if order.account in {account for _, account in predicted}:
+            continue
+        makers = [trade.maker_order_id for trade in result.trades]
+        assert makers == [order_id for order_id, _ in predicted][: len(makers)]

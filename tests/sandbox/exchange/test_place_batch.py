@@ -533,3 +533,65 @@ def test_a_maker_s_next_order_in_the_batch_sees_what_its_resting_order_earned(tw
     krw = Account.objects.get(offering_id=market.offering_id, owner_id=maker, asset_id="KRW")
     assert krw.locked == D("70920000")
     assert find_ledger_breaks() == []
+
+
+def test_the_resting_orders_a_batch_will_fill_are_read_with_its_other_reads(
+    twins, committed, monkeypatch
+):
+    from sandbox.exchange.settlement import Settlement
+
+    owners, market, alone = twins
+    resting = [(owners[0], limit("SELL", "0.01", "100000000"))]
+    resting += [(owners[1], limit("SELL", "0.01", "101000000"))]
+    taking = [(owner, limit("BUY", "0.01", "101000000")) for owner in owners[2:]]
+    for owner, request in resting:  # two sellers' orders rest on the books this process holds
+        with committed():
+            place_batch(market=market, entries=[(owner, request)])
+            place_order(owner_id=owner, market=alone, request=request)
+    read_after_matching: list = []
+    send_load = Settlement.send_load
+
+    def recorded(settlement, needs):
+        read_after_matching.append(needs)
+        return send_load(settlement, needs)
+
+    monkeypatch.setattr(Settlement, "send_load", recorded)
+
+    with committed():
+        results = place_batch(market=market, entries=taking)  # takes the first, then the second
+
+    assert read_after_matching == []  # both makers, and their owners' accounts, read ahead
+    assert [outcome(r)[:2] for r in results] == [("FILLED", D("0.01")), ("FILLED", D("0.01"))]
+    with committed():
+        for owner, request in taking:
+            place_order(owner_id=owner, market=alone, request=request)
+    assert balances(market) == balances(alone)
+    assert find_ledger_breaks() == []
+    assert_engine_matches_database(market)
+
+
+def test_a_resting_order_read_ahead_but_not_filled_is_neither_written_nor_announced(
+    twins, committed, monkeypatch
+):
+    from sandbox.exchange import services
+    from sandbox.exchange.streams import user_group
+
+    owners, market, _ = twins
+    maker, poor = owners[0], owners[1]
+    with committed():
+        place_batch(market=market, entries=[(maker, limit("SELL", "0.01", "100000000"))])
+    resting = Order.objects.get(owner_id=maker)
+    sent: list[list] = []
+    monkeypatch.setattr(services, "publish_on_commit", sent.append)
+
+    with committed():  # would take the maker's order, but is refused: 1,000M KRW is not there
+        results = place_batch(market=market, entries=[(poor, limit("BUY", "10", "100000000"))])
+
+    assert isinstance(results[0], ExchangeError)
+    assert Order.objects.get(pk=resting.pk).updated_at == resting.updated_at
+    assert Order.objects.get(pk=resting.pk).status == "NEW"
+    theirs = user_group(offering_id=market.offering_id, owner_id=maker)
+    assert [p for messages in sent for g, p in messages if g == theirs] == []
+    depth = [p for messages in sent for _, p in messages if p.get("e") == "depthUpdate"]
+    assert all(p["b"] == [] and p["a"] == [] for p in depth)  # no level of the book changed
+    assert find_ledger_breaks() == []
