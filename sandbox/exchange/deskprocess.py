@@ -9,8 +9,10 @@ of it for one order) was paid again for every few orders. The order desk process
 (`python manage.py order_desk`, the `desk` line of the Procfile) receives every worker's orders,
 so its batches hold what the whole site received meanwhile, and no two of them wait for each
 other. Its loop is one thread: it reads what has arrived on its connections, places a round per
-offering with `desk.place_round` (one transaction for all of an offering's markets), and answers
-each order's sender. Orders that arrive while it places wait in their sockets for the next round.
+offering with `desk.place_round` (one transaction for all of an offering's markets), answers
+each order's sender, and then publishes the round's stream events (in the order they were made:
+a sender waits for its answer, a stream does not). Orders that arrive while it places wait in
+their sockets for the next round.
 
 When `EXCHANGE_ORDER_DESK_SOCKET` names its socket, `desk.place_order` sends each order there on
 its thread's own connection and waits for the answer: the saved order, or the `ExchangeError`
@@ -61,7 +63,7 @@ from django.conf import settings
 from django.db import connection
 
 from campus.errors import ServiceError
-from sandbox.exchange import desk
+from sandbox.exchange import desk, streams
 from sandbox.exchange.api import dbthreads
 from sandbox.exchange.errors import ExchangeError
 from sandbox.exchange.filters import OrderRequest
@@ -402,11 +404,17 @@ class OrderDesk:
         outcomes: list = [None] * len(batch)
         self.rounds += 1
         started = time.perf_counter()
+        events: list[tuple[str, dict]] = []  # published once the round's orders are answered
         try:
-            desk.place_round(batch, outcomes)
+            with streams.handed_to(events.extend):
+                desk.place_round(batch, outcomes)
         finally:
             for ticket, outcome in desk.requeue(queue, batch, outcomes):
-                self._answer(ticket, self._alone(ticket) if outcome is None else outcome)
+                with streams.handed_to(events.extend):
+                    outcome = self._alone(ticket) if outcome is None else outcome
+                self._answer(ticket, outcome)
+            if events:
+                streams.publish_many(events)
             self.busy_s += time.perf_counter() - started
 
     @staticmethod

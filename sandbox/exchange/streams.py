@@ -20,9 +20,13 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from channels.layers import get_channel_layer
+from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.db import transaction
 
 from campus import sidecar
@@ -103,6 +107,22 @@ def publish(group: str, payload: dict) -> None:
     publish_many([(group, payload)])
 
 
+_handed = threading.local()
+
+
+@contextmanager
+def handed_to(publisher: Callable[[list[tuple[str, dict]]], None]) -> Iterator[None]:
+    """Within this block, on this thread, `publish_many` hands its messages to `publisher`
+    instead of sending them: the order desk holds a round's events back until it has answered
+    the round's orders (deskprocess.py), then publishes them, in the order they came."""
+    outer = getattr(_handed, "publisher", None)
+    _handed.publisher = publisher
+    try:
+        yield
+    finally:
+        _handed.publisher = outer
+
+
 def publish_many(messages: list[tuple[str, dict]]) -> None:
     """Depth diffs go as data (sockets merge them); other events go as JSON text encoded once
     here, so a thousand sockets do not encode it again. A group's several events go as one
@@ -110,6 +130,10 @@ def publish_many(messages: list[tuple[str, dict]]) -> None:
     Redis each message sent costs round trips, and a batch of orders announces a few events to
     each owner's group. Best effort, as campus.live is: a layer that is down or slow is logged,
     and never turns a committed order into an error."""
+    publisher = getattr(_handed, "publisher", None)
+    if publisher is not None:
+        publisher(messages)
+        return
     layer = get_channel_layer()
     if layer is None:
         return
@@ -127,8 +151,37 @@ def publish_many(messages: list[tuple[str, dict]]) -> None:
 
 
 async def _send_all(layer, messages: list[tuple[str, dict]]) -> None:
-    for group, message in messages:  # a group's events in the order they happened
+    """One message per group (`publish_many` merged each group's events, in the order they
+    happened). With channels_redis's pub/sub layer (production) they go as one pipeline of
+    PUBLISH commands per Redis shard: a round of the order desk announces to a dozen groups or
+    more, and `group_send`, one command at a time, cost each its own round trip and about a
+    seventh of a millisecond of CPU (a round of 15 groups: 1.9 ms, in a pipeline 0.7 ms).
+    Any other layer: `group_send`, one message after another."""
+    if isinstance(layer, RedisPubSubChannelLayer):
+        await _publish_in_pipelines(layer, messages)
+        return
+    for group, message in messages:
         await layer.group_send(group, message)
+
+
+async def _publish_in_pipelines(layer: RedisPubSubChannelLayer, messages) -> None:
+    """What `group_send` does for each message in channels_redis 4.3 (pinned): PUBLISH it,
+    serialized by the layer, to its group's channel, on that channel's shard, holding the
+    shard's lock; here each shard's PUBLISHes go out together. Subscribers see no difference
+    (tests/sandbox/exchange/test_stream_publishing.py receives them through the layer)."""
+    loop_layer = layer._get_layer()  # this event loop's, as group_send would take
+    by_shard: dict = {}
+    for group, message in messages:
+        channel = loop_layer._get_group_channel_name(group)
+        shard = loop_layer._get_shard(channel)
+        by_shard.setdefault(shard, []).append((channel, layer.serialize(message)))
+    for shard, published in by_shard.items():
+        async with shard._lock:
+            shard._ensure_redis()
+            pipe = shard._redis.pipeline(transaction=False)
+            for channel, data in published:
+                pipe.publish(channel, data)
+            await pipe.execute()
 
 
 def _batch(group: str, events: list[dict]) -> dict:

@@ -129,6 +129,87 @@ def test_orders_sent_together_are_placed_by_the_desk_in_batches(market, order_de
     assert_engine_matches_database(market)
 
 
+@pytest.fixture
+def sent(monkeypatch):
+    """What the desk sent, in turn: ("answer", owner) to an order's sender, ("publish", groups)
+    to the channel layer."""
+    from sandbox.exchange import streams
+    from sandbox.exchange.streams import user_group
+
+    log: list[tuple[str, object]] = []
+    groups_of = {}
+    send, send_all = deskprocess.OrderDesk._send, streams._send_all
+
+    def answered(order_desk, conn, answer):
+        owner = groups_of.pop(conn, None)
+        log.append(("answer", owner))
+        return send(order_desk, conn, answer)
+
+    async def published(layer, messages):
+        log.append(("publish", {group for group, _ in messages}))
+        await send_all(layer, messages)
+
+    def ticket(order_desk, frame, conn):
+        made = ticket_of(order_desk, frame, conn)
+        if made is not None:
+            groups_of[conn] = user_group(
+                offering_id=made.market.offering_id, owner_id=made.owner_id
+            )
+        return made
+
+    ticket_of = deskprocess.OrderDesk._ticket
+    monkeypatch.setattr(deskprocess.OrderDesk, "_send", answered)
+    monkeypatch.setattr(deskprocess.OrderDesk, "_ticket", ticket)
+    monkeypatch.setattr(streams, "_send_all", published)
+    return log
+
+
+def wait_for_publishes(log: list, count: int) -> None:
+    """Wait (at most 5 s) until the desk has published `count` times."""
+    deadline = time.monotonic() + 5
+    while len([kind for kind, _ in log if kind == "publish"]) < count:
+        assert time.monotonic() < deadline, log
+        time.sleep(0.01)
+
+
+def assert_answered_before_published(log: list) -> None:
+    """Each publish carries the events of orders answered before it (not yet published)."""
+    answered: set = set()
+    for kind, what in log:
+        if kind == "answer":
+            answered.add(what)
+        else:
+            mine = {group for group in what if group.startswith("ud.")}
+            assert mine and mine <= answered, log
+            answered -= mine
+    assert answered == set(), log  # every order's events were published
+
+
+def test_the_desk_answers_a_round_s_orders_before_it_publishes_their_events(
+    market, order_desk, rounds, sent
+):
+    calls = [placing(market, o, limit("BUY", "0.001", "90000000")) for o in market.traders]
+    results = at_once(calls)
+
+    assert all(isinstance(r, Order) for r in results), results
+    wait_for_publishes(sent, len(rounds))  # after the answers that `at_once` waited for
+    assert sent[0][0] == "answer"
+    assert_answered_before_published(sent)
+
+
+def test_the_events_of_orders_placed_alone_in_the_desk_wait_for_their_answers(
+    market, order_desk, rolled_back, sent
+):
+    results = at_once(
+        [placing(market, o, limit("BUY", "0.001", "90000000")) for o in market.traders[:3]]
+    )
+
+    assert all(isinstance(r, Order) for r in results), results
+    assert [name for name, _ in rolled_back.alone] == ["order-desk"] * 3
+    wait_for_publishes(sent, len(rolled_back.failed))
+    assert_answered_before_published(sent)
+
+
 def raised(call):
     """`call`, with what it raised given back as ("raised", error), to tell it from a return."""
 

@@ -9,6 +9,7 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.test import Client
 
 from campus.asgi import application
@@ -135,14 +136,21 @@ def test_the_user_data_stream_reports_orders_and_balances_by_listen_key(exchange
     assert refused.status_code == 400 and refused.json()["code"] == -1125
 
 
-def test_a_group_s_events_of_one_commit_go_through_the_layer_as_one_message(monkeypatch):
-    layer = get_channel_layer()
+def sent_to_layer(monkeypatch) -> list:
+    """The (group, message) pairs `publish_many` hands the channel layer, in turn."""
+    from sandbox.exchange import streams
+
     sent = []
 
-    async def recorded(group, message):
-        sent.append((group, message))
+    async def recorded(layer, messages):
+        sent.extend(messages)
 
-    monkeypatch.setattr(layer, "group_send", recorded)
+    monkeypatch.setattr(streams, "_send_all", recorded)
+    return sent
+
+
+def test_a_group_s_events_of_one_commit_go_through_the_layer_as_one_message(monkeypatch):
+    sent = sent_to_layer(monkeypatch)
     user, trades = "ud.1.1", "md.1.BTCKRW.trade"
 
     publish_many(
@@ -158,3 +166,64 @@ def test_a_group_s_events_of_one_commit_go_through_the_layer_as_one_message(monk
     events = sent[0][1]["events"]
     assert [json.loads(e["text"]).get("x", "-") for e in events] == ["NEW", "TRADE", "-"]
     assert json.loads(sent[1][1]["text"]) == {"e": "trade"}  # alone: as it always went
+
+
+@pytest.mark.skipif(
+    not isinstance(get_channel_layer(), RedisPubSubChannelLayer),
+    reason="needs the Redis channel layer: set REDIS_URL (CI does)",
+)
+def test_with_redis_a_publish_goes_as_one_pipeline_and_reaches_each_group(monkeypatch):
+    from redis.asyncio.client import Pipeline
+
+    layer = get_channel_layer()
+    user, trades = "ud.999.1", "md.999.BTCKRW.trade"
+    pipelines = []
+    execute = Pipeline.execute
+
+    async def counted(pipe, *args, **kwargs):
+        pipelines.append(len(pipe.command_stack))
+        return await execute(pipe, *args, **kwargs)
+
+    async def one_by_one(group, message):
+        raise AssertionError("sent with group_send, one message at a time")
+
+    async def scenario():
+        channel = await layer.new_channel()
+        for group in (user, trades):
+            await layer.group_add(group, channel)
+        await asyncio.sleep(0.2)  # Redis confirms a subscription asynchronously
+        monkeypatch.setattr(Pipeline, "execute", counted)
+        monkeypatch.setattr(layer, "group_send", one_by_one)
+        await sync_to_async(publish_many)(
+            [(user, {"e": "executionReport", "x": "NEW"}), (trades, {"e": "trade"})]
+        )
+        received = [await asyncio.wait_for(layer.receive(channel), 3) for _ in range(2)]
+        monkeypatch.undo()
+        for group in (user, trades):
+            await layer.group_discard(group, channel)
+        return received
+
+    received = async_to_sync(scenario)()
+
+    assert pipelines == [2]  # both PUBLISHes in one round trip
+    assert sorted(json.loads(m["text"])["e"] for m in received) == ["executionReport", "trade"]
+    assert {m["group"] for m in received} == {user, trades}
+
+
+def test_publishing_handed_elsewhere_sends_nothing_until_that_publishes(monkeypatch):
+    from sandbox.exchange.streams import handed_to
+
+    sent = sent_to_layer(monkeypatch)
+    held: list = []
+
+    with handed_to(held.extend):
+        publish_many([("ud.1.1", {"e": "executionReport", "x": "NEW"})])
+        publish_many([("md.1.BTCKRW.trade", {"e": "trade"})])
+    assert sent == []
+    publish_many(held)
+
+    assert held == [
+        ("ud.1.1", {"e": "executionReport", "x": "NEW"}),
+        ("md.1.BTCKRW.trade", {"e": "trade"}),
+    ]
+    assert [group for group, _ in sent] == ["ud.1.1", "md.1.BTCKRW.trade"]
