@@ -357,6 +357,9 @@ def _likely_makers(groups, books) -> dict[int, tuple[Market, int]]:
     return makers
 
 
+_SIDES = frozenset(Order.Side.values)  # Django's `.values` builds its list on every call
+
+
 def _reach(request: OrderRequest, units: MarketUnits) -> tuple[str, int | None, int] | None:
     """(side, price in ticks or None for any, lots) of an order that may take from the book at
     once, rounded to reach further rather than less; None for one that cannot, or that is
@@ -372,7 +375,7 @@ def _reach(request: OrderRequest, units: MarketUnits) -> tuple[str, int | None, 
         lots = math.ceil(request.quantity / units.lot_size)
     except (TypeError, ArithmeticError, ValueError):  # a price or quantity missing or not finite
         return None
-    if request.side not in Order.Side.values or lots <= 0:
+    if request.side not in _SIDES or lots <= 0:
         return None
     return request.side, ticks, lots
 
