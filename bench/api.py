@@ -20,8 +20,8 @@ Orders are limit orders around a reference price, a quarter of them crossing the
 Prints a machine line, then `name: value unit` lines, including the CPU each side used per
 order (server: web workers and order desk; PostgreSQL; load generator), which says where the time
 goes, and, over both phases and the warm-up, the orders the desk placed (or refused) per round
-and the time its loop spent placing and answering per order: the desk places one round at a
-time, so one second over that figure is the most orders per second it can take.
+and the time its loop spent on rounds (placing, answering, publishing) per order: the desk places
+one round at a time, so one second over that figure bounds the orders per second it can take.
 """
 
 from __future__ import annotations

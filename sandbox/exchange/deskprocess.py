@@ -10,9 +10,10 @@ of it for one order) was paid again for every few orders. The order desk process
 so its batches hold what the whole site received meanwhile, and no two of them wait for each
 other. Its loop is one thread: it reads what has arrived on its connections, places a round per
 offering with `desk.place_round` (one transaction for all of an offering's markets), answers
-each order's sender, and then publishes the round's stream events (in the order they were made:
-a sender waits for its answer, a stream does not). Orders that arrive while it places wait in
-their sockets for the next round.
+each order's sender, and then publishes the round's stream events (each group's in the order they
+were made: a sender waits for its answer, a stream does not; an order placed alone, its round
+rolled back, is answered and its events published before the next is placed). Orders that
+arrive while it places wait in their sockets for the next round.
 
 When `EXCHANGE_ORDER_DESK_SOCKET` names its socket, `desk.place_order` sends each order there on
 its thread's own connection and waits for the answer: the saved order, or the `ExchangeError`
@@ -251,7 +252,7 @@ class OrderDesk:
         self.listener: socket.socket | None = None
         self.placed = 0  # orders placed or refused, and rounds placed, since it started
         self.rounds = 0
-        self.busy_s = 0.0  # seconds spent placing rounds and answering, since it started
+        self.busy_s = 0.0  # seconds spent on rounds (placing, answering, publishing)
 
     def serve(self, stop: threading.Event | None = None, ready: Callable[[], None] | None = None):
         """Answer orders until `stop` is set (or for ever)."""
@@ -404,18 +405,36 @@ class OrderDesk:
         outcomes: list = [None] * len(batch)
         self.rounds += 1
         started = time.perf_counter()
-        events: list[tuple[str, dict]] = []  # published once the round's orders are answered
+        events: list[tuple[str, dict]] = []  # published once their orders are answered
         try:
             with streams.handed_to(events.extend):
                 desk.place_round(batch, outcomes)
         finally:
-            for ticket, outcome in desk.requeue(queue, batch, outcomes):
-                with streams.handed_to(events.extend):
-                    outcome = self._alone(ticket) if outcome is None else outcome
-                self._answer(ticket, outcome)
+            try:
+                alone = []
+                for ticket, outcome in desk.requeue(queue, batch, outcomes):
+                    if outcome is None:
+                        alone.append(ticket)
+                    else:
+                        self._answer(ticket, outcome)
+                self._publish(events)
+                for ticket in alone:  # its batch was rolled back: each in its own transaction
+                    events = []
+                    with streams.handed_to(events.extend):
+                        outcome = self._alone(ticket)
+                    self._answer(ticket, outcome)
+                    self._publish(events)
+            finally:
+                self.busy_s += time.perf_counter() - started
+
+    @staticmethod
+    def _publish(events: list[tuple[str, dict]]) -> None:
+        """Publish what was held back (best effort, as on commit: the orders stand)."""
+        try:
             if events:
                 streams.publish_many(events)
-            self.busy_s += time.perf_counter() - started
+        except Exception:
+            logger.exception("the order desk could not publish %d stream events", len(events))
 
     @staticmethod
     def _alone(ticket: _Sent):

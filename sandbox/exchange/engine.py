@@ -34,7 +34,7 @@ taker may be hit by a stop it triggered.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from heapq import heappop, heappush
 
 from sandbox.exchange.book import BookSide, PendingStops, RestingOrder
@@ -210,27 +210,30 @@ class MatchingEngine:
     def next_trade_seq(self) -> int:
         return self._seq
 
-    def first_makers(self, side: str, price: int | None, quantity: int) -> list[tuple[int, int]]:
+    def first_makers(
+        self, side: str, price: int | None, quantity: int, *, limit: int
+    ) -> list[tuple[int, Hashable]]:
         """(order_id, account) of the resting orders that an order to `side` at `price` (None:
-        any price) would meet first, in priority order, until their lots reach `quantity`.
-        Changes nothing: the exchange reads those orders ahead of placing a batch. Self-trade
-        prevention and triggered stops can make an order meet others as well."""
+        any price) would meet first, in priority order, until their lots reach `quantity`, and
+        at most `limit` of them. Changes nothing: the exchange reads those orders ahead of
+        placing a batch. Self-trade prevention and triggered stops can make an order meet
+        others as well."""
         book = self._asks if side == _BUY else self._bids
         if price is None:
             reach: float = float("-inf")
         else:
             reach = -price if side == _BUY else price
-        found: list[tuple[int, int]] = []
+        found: list[tuple[int, Hashable]] = []
         left = quantity
         for key in reversed(book.keys):
-            if key < reach or left <= 0:
+            if key < reach:
                 break
             for entry in book.levels[key].queue:
                 if entry.remaining:
                     found.append((entry.order_id, entry.account))
                     left -= entry.remaining
-                    if left <= 0:
-                        break
+                    if left <= 0 or len(found) >= limit:
+                        return found
         return found
 
     def depth(self, limit: int = 100) -> BookDepth:

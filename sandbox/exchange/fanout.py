@@ -54,7 +54,7 @@ class Fanout:
         while True:
             message = await self.layer.receive(self.channel)
             group = message.get("group", "")
-            # a group's events of one commit come as one message (streams.publish_many)
+            # a group's events of one publish come as one message (streams.publish_many)
             for event in message.get("events", (message,)):
                 for listener in list(self.listeners.get(group, ())):
                     try:

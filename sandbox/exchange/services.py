@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import math
 import secrets
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack, contextmanager
@@ -36,6 +35,7 @@ from sandbox.exchange.errors import (
     insufficient_balance,
 )
 from sandbox.exchange.filters import OrderRequest, check_filters, check_shape
+from sandbox.exchange.makers import likely_makers
 from sandbox.exchange.models import OPEN_STATUSES, Market, Order
 from sandbox.exchange.selectors import send_market_rows
 from sandbox.exchange.settlement import (
@@ -302,7 +302,7 @@ class _Reads:
     """What a batch reads before placing: the owners' accounts (and the fee accounts), the client
     order ids already used, fresh order ids, per market the changes its engine catches up on
     (see `engines.send_catch_up`), and per market the resting orders its orders are likely to
-    fill (`_likely_makers`)."""
+    fill (`makers.likely_makers`)."""
 
     accounts: list[Account]
     taken: dict[int, set[tuple[int, str]]]
@@ -314,7 +314,7 @@ class _Reads:
 def _send_reads(groups, books) -> Callable[[], _Reads]:
     """Send the reads of a batch's (market, entries) groups; the function returned reads them
     (inside `sqlrows.pipeline()`, all in one round trip)."""
-    makers = _likely_makers(groups, books)
+    makers = likely_makers(groups, books)
     accounts = _send_batch_accounts(groups, makers.values())
     taken = _send_taken_in_markets(groups)
     order_ids = _send_new_order_ids(sum(len(entries) for _, entries in groups))
@@ -328,56 +328,6 @@ def _send_reads(groups, books) -> Callable[[], _Reads]:
         return found
 
     return read
-
-
-def _likely_makers(groups, books) -> dict[int, tuple[Market, int]]:
-    """The resting orders that a batch's orders would meet first in the books as this process
-    holds them (`MatchingEngine.first_makers`, each order counting what the earlier ones of its
-    side would take): order id to (market, owner). Read with the batch's other reads, their
-    rows and their owners' accounts are there when the fills are settled, so that settling
-    needs no round trip of its own. A guess, made before the markets are locked: orders it
-    missed (another process changed the book; self-trade prevention; triggered stops) are read
-    as the fills need them (`Settlement.needs`), and those it named for nothing stay untouched."""
-    makers: dict[int, tuple[Market, int]] = {}
-    for market, entries in groups:
-        engine = books[market.pk].engine
-        if engine is None:
-            continue
-        units = MarketUnits(market.tick_size, market.lot_size)
-        taken = {Order.Side.BUY: 0, Order.Side.SELL: 0}  # lots the batch's earlier orders take
-        for _, request in entries:
-            reach = _reach(request, units)
-            if reach is None:
-                continue
-            side, price, lots = reach
-            met = engine.first_makers(side, price, taken[side] + lots)
-            if met:
-                taken[side] += lots
-                makers.update((order_id, (market, owner)) for order_id, owner in met)
-    return makers
-
-
-_SIDES = frozenset(Order.Side.values)  # Django's `.values` builds its list on every call
-
-
-def _reach(request: OrderRequest, units: MarketUnits) -> tuple[str, int | None, int] | None:
-    """(side, price in ticks or None for any, lots) of an order that may take from the book at
-    once, rounded to reach further rather than less; None for one that cannot, or that is
-    malformed (placing it says what is wrong)."""
-    try:
-        if request.type == Order.Type.LIMIT:
-            price = request.price / units.tick_size
-            ticks = math.ceil(price) if request.side == Order.Side.BUY else math.floor(price)
-        elif request.type == Order.Type.MARKET:
-            ticks = None
-        else:
-            return None
-        lots = math.ceil(request.quantity / units.lot_size)
-    except (TypeError, ArithmeticError, ValueError):  # a price or quantity missing or not finite
-        return None
-    if request.side not in _SIDES or lots <= 0:
-        return None
-    return request.side, ticks, lots
 
 
 def _place_batches_locked(

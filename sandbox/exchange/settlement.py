@@ -88,9 +88,9 @@ class Settlement:
         touched = {}
         for result in results:
             touched.update(_touched(result))
-        for order_id in touched.keys() & self._preloaded.keys():
-            order = self._preloaded.pop(order_id)
-            if order_id not in self.orders:
+        for order_id in touched:  # in the order the results touch them
+            order = self._preloaded.pop(order_id, None)
+            if order is not None and order_id not in self.orders:
                 self.track(order)
         owners = {order.owner_id for order in self.orders.values()} | set(touched.values())
         assets = (self.market.base_id, self.market.quote_id)

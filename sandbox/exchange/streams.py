@@ -114,7 +114,8 @@ _handed = threading.local()
 def handed_to(publisher: Callable[[list[tuple[str, dict]]], None]) -> Iterator[None]:
     """Within this block, on this thread, `publish_many` hands its messages to `publisher`
     instead of sending them: the order desk holds a round's events back until it has answered
-    the round's orders (deskprocess.py), then publishes them, in the order they came."""
+    the round's orders (deskprocess.py), then publishes them together (each group's in the
+    order they came)."""
     outer = getattr(_handed, "publisher", None)
     _handed.publisher = publisher
     try:
@@ -167,8 +168,9 @@ async def _send_all(layer, messages: list[tuple[str, dict]]) -> None:
 async def _publish_in_pipelines(layer: RedisPubSubChannelLayer, messages) -> None:
     """What `group_send` does for each message in channels_redis 4.3 (pinned): PUBLISH it,
     serialized by the layer, to its group's channel, on that channel's shard, holding the
-    shard's lock; here each shard's PUBLISHes go out together. Subscribers see no difference
-    (tests/sandbox/exchange/test_stream_publishing.py receives them through the layer)."""
+    shard's lock; here each shard's PUBLISHes go out together. Subscribers get the same
+    messages (tests/sandbox/exchange/test_stream_publishing.py receives them through the
+    layer). As with `group_send`, a connection error may make redis-py send them again."""
     loop_layer = layer._get_layer()  # this event loop's, as group_send would take
     by_shard: dict = {}
     for group, message in messages:

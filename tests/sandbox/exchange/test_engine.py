@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -701,11 +702,13 @@ def test_first_makers_are_the_resting_orders_an_order_would_meet_in_turn(market)
     market.engine.cancel(2)  # its slot in the level's queue is cleared later
     market.place(BUY, 99, 7, account="f")  # 5: a bid, not on the side a buy meets
 
-    assert market.engine.first_makers(BUY, 101, 4) == [(3, "c"), (1, "a")]  # 3 + 2 lots
-    assert market.engine.first_makers(BUY, 100, 10) == [(3, "c")]  # within its price only
-    assert market.engine.first_makers(BUY, None, 6) == [(3, "c"), (1, "a"), (4, "d")]
-    assert market.engine.first_makers(BUY, 99, 1) == []  # it would not cross
-    assert market.engine.first_makers(SELL, 90, 8) == [(5, "f")]
+    first_makers = partial(market.engine.first_makers, limit=10)
+    assert first_makers(BUY, 101, 4) == [(3, "c"), (1, "a")]  # 3 + 2 lots
+    assert first_makers(BUY, 100, 10) == [(3, "c")]  # within its price only
+    assert first_makers(BUY, None, 6) == [(3, "c"), (1, "a"), (4, "d")]
+    assert market.engine.first_makers(BUY, None, 6, limit=2) == [(3, "c"), (1, "a")]
+    assert first_makers(BUY, 99, 1) == []  # it would not cross
+    assert first_makers(SELL, 90, 8) == [(5, "f")]
     assert len(market.engine.open_orders()) == 4  # nothing changed
 
 

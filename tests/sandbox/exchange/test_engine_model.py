@@ -374,7 +374,7 @@ def test_the_makers_an_order_would_meet_first_are_those_it_trades_with_in_turn(s
             continue
         price = order.price if order.kind is OrderKind.LIMIT else None
         before = engine.open_orders()
-        predicted = engine.first_makers(order.side, price, order.quantity)
+        predicted = engine.first_makers(order.side, price, order.quantity, limit=10**6)
         assert engine.open_orders() == before  # it changes nothing
         result = engine.submit(order)
         if order.account in {account for _, account in predicted}:

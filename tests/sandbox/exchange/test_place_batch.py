@@ -574,24 +574,46 @@ def test_a_resting_order_read_ahead_but_not_filled_is_neither_written_nor_announ
     twins, committed, monkeypatch
 ):
     from sandbox.exchange import services
+    from sandbox.exchange.settlement import Settlement
     from sandbox.exchange.streams import user_group
 
     owners, market, _ = twins
-    maker, poor = owners[0], owners[1]
-    with committed():
-        place_batch(market=market, entries=[(maker, limit("SELL", "0.01", "100000000"))])
-    resting = Order.objects.get(owner_id=maker)
+    filled_maker, untouched_maker, poor, taker = owners
+    for maker, price in ((filled_maker, "100000000"), (untouched_maker, "101000000")):
+        with committed():
+            place_batch(market=market, entries=[(maker, limit("SELL", "0.01", price))])
+    untouched = Order.objects.get(owner_id=untouched_maker)
+    preloaded: list[int] = []
+    preload = Settlement.preload
+
+    def recorded(settlement, orders):
+        orders = list(orders)
+        preloaded.extend(order.pk for order in orders)
+        return preload(settlement, orders)
+
+    monkeypatch.setattr(Settlement, "preload", recorded)
     sent: list[list] = []
     monkeypatch.setattr(services, "publish_on_commit", sent.append)
 
-    with committed():  # would take the maker's order, but is refused: 1,000M KRW is not there
-        results = place_batch(market=market, entries=[(poor, limit("BUY", "10", "100000000"))])
+    with committed():
+        results = place_batch(
+            market=market,
+            entries=[
+                (poor, limit("BUY", "10", "101000000")),  # 1,010M KRW is not there: refused
+                (taker, limit("BUY", "0.01", "100000000")),  # fills the first seller only
+            ],
+        )
 
     assert isinstance(results[0], ExchangeError)
-    assert Order.objects.get(pk=resting.pk).updated_at == resting.updated_at
-    assert Order.objects.get(pk=resting.pk).status == "NEW"
-    theirs = user_group(offering_id=market.offering_id, owner_id=maker)
-    assert [p for messages in sent for g, p in messages if g == theirs] == []
+    assert outcome(results[1])[:2] == ("FILLED", D("0.01"))
+    assert untouched.pk in preloaded  # read for the refused order, which would have taken it
+    assert Order.objects.get(owner_id=filled_maker).status == "FILLED"
+    assert Order.objects.get(pk=untouched.pk).updated_at == untouched.updated_at
+    assert Order.objects.get(pk=untouched.pk).status == "NEW"
+    groups = {g for messages in sent for g, _ in messages}
+    assert user_group(offering_id=market.offering_id, owner_id=filled_maker) in groups
+    assert user_group(offering_id=market.offering_id, owner_id=untouched_maker) not in groups
     depth = [p for messages in sent for _, p in messages if p.get("e") == "depthUpdate"]
-    assert all(p["b"] == [] and p["a"] == [] for p in depth)  # no level of the book changed
+    assert [level for p in depth for level in p["a"]] == [["100000000.00000000", "0.00000000"]]
     assert find_ledger_breaks() == []
+    assert_engine_matches_database(market)
