@@ -46,7 +46,7 @@ format: install ## Format the code and apply safe lint fixes
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-BENCHES := bench/engine.py bench/desk.py bench/api.py bench/compile.py bench/chain.py bench/chainhost.py bench/markets.py bench/streams.py bench/stream_beat.py bench/deposits.py bench/pages.py
+BENCHES := bench/engine.py bench/desk.py bench/api.py bench/compile.py bench/chain.py bench/chainhost.py bench/markets.py bench/streams.py bench/publish.py bench/stream_beat.py bench/deposits.py bench/pages.py
 
 bench: install ## Run every benchmark; each prints `name: value unit` lines
 	@for b in $(BENCHES); do echo "# $$b"; $(PY) $$b || exit 1; done

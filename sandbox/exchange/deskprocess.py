@@ -417,24 +417,15 @@ class OrderDesk:
                         alone.append(ticket)
                     else:
                         self._answer(ticket, outcome)
-                self._publish(events)
+                streams.publish_many(events)  # best effort: a layer error is only logged
                 for ticket in alone:  # its batch was rolled back: each in its own transaction
-                    events = []
-                    with streams.handed_to(events.extend):
+                    its_events: list[tuple[str, dict]] = []
+                    with streams.handed_to(its_events.extend):
                         outcome = self._alone(ticket)
                     self._answer(ticket, outcome)
-                    self._publish(events)
+                    streams.publish_many(its_events)
             finally:
                 self.busy_s += time.perf_counter() - started
-
-    @staticmethod
-    def _publish(events: list[tuple[str, dict]]) -> None:
-        """Publish what was held back (best effort, as on commit: the orders stand)."""
-        try:
-            if events:
-                streams.publish_many(events)
-        except Exception:
-            logger.exception("the order desk could not publish %d stream events", len(events))
 
     @staticmethod
     def _alone(ticket: _Sent):

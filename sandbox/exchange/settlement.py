@@ -336,7 +336,7 @@ def send_settlements(settlements: list[Settlement]) -> Callable[[], None]:
 
 def send_orders(ids: list[int]) -> Callable[[], list[Order]]:
     """`Order.objects.filter(pk__in=ids)`, sent: the makers that fills touch, read ahead of
-    placing a batch (`services._likely_makers`) or as they are found."""
+    placing a batch (`makers.likely_makers`) or as they are found."""
     return send_order_rows(*sqlrows.in_list("o.id", ids, "bigint"))
 
 

@@ -227,3 +227,12 @@ def test_publishing_handed_elsewhere_sends_nothing_until_that_publishes(monkeypa
         ("md.1.BTCKRW.trade", {"e": "trade"}),
     ]
     assert [group for group, _ in sent] == ["ud.1.1", "md.1.BTCKRW.trade"]
+
+
+def test_publishing_is_best_effort_even_for_an_event_it_cannot_encode(monkeypatch, caplog):
+    sent = sent_to_layer(monkeypatch)
+
+    publish_many([("md.1.BTCKRW.trade", {"e": "trade", "p": {1, 2}})])  # a set: not JSON
+
+    assert sent == []
+    assert "could not publish 1 stream messages" in caplog.text
