@@ -4,10 +4,12 @@
                         [--no-desk]
 
 Builds a scratch database (BENCH_DATABASE_URL, default blockcampus_bench on the local server),
-seeds an offering with three markets and traders with API keys, serves the site as the Procfile
-does (uvicorn's workers on loopback, and the order desk process they hand orders to), and drives
-it from --clients load-generator processes (not threads of this one: the client's own GIL would
-otherwise be what is measured) with persistent keep-alive connections:
+seeds an offering with three markets, traders with API keys and a history of 100,000 orders
+(`scratch.exchange_history`: a database as a course leaves it after some weeks, not an empty one),
+serves the site as the Procfile does (uvicorn's workers on loopback, and the order desk process
+they hand orders to), and drives it from --clients load-generator processes (not threads of this
+one: the client's own GIL would otherwise be what is measured) with persistent keep-alive
+connections:
 
 1. closed loop, 16 connections placing as fast as answers come: the most orders per second;
 2. open loop at --rate orders per second for --seconds: achieved rate and latency percentiles,
@@ -49,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.figures import percentile  # noqa: E402
 from bench.machine import machine_line  # noqa: E402
-from bench.scratch import bench_offering, server_env  # noqa: E402
+from bench.scratch import bench_offering, exchange_history, server_env  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/blockcampus_bench"
 PORT = 8765
@@ -75,9 +77,11 @@ def seed(database_url: str) -> list[tuple[str, str]]:
     from sandbox.exchange.apikeys import create_api_key
 
     keys = []
-    for user in funded_traders(offering, TRADERS, "bench"):
+    traders = funded_traders(offering, TRADERS, "bench")
+    for user in traders:
         key, secret = create_api_key(user_id=user.pk, offering_id=offering.pk, label="bench")
         keys.append((key.key, secret))
+    exchange_history(offering, [user.pk for user in traders])
     from django.db import connection
 
     connection.close()

@@ -5,10 +5,11 @@
 `bench/api.py` measures the whole path through the API, and on a busy 2-core machine its figures
 move by a tenth or more from run to run. This one times only `services.place_batches`, as the
 desk calls it (markets busy elsewhere skipped), on a scratch database (BENCH_DATABASE_URL,
-default blockcampus_bench_desk on the local server), for batches of 1, 4 and 16 limit orders
-spread over three markets (around a reference price, a quarter of them crossing the spread, as
-in bench/api.py). Sizes take turns, round after round, and each figure is the median over the
-rounds, so that a stall of a shared machine does not count. Runs minutes apart can still differ
+default blockcampus_bench_desk on the local server, with a history of orders:
+`scratch.exchange_history`), for batches of 1, 4 and 16 limit orders spread over three markets
+(around a reference price, a quarter of them crossing the spread, as in bench/api.py). Sizes
+take turns, round after round, and each figure is the median over the rounds, so that a stall
+of a shared machine does not count. Runs minutes apart can still differ
 by a fifth there: compare two versions in turn, several times. Per batch size: this thread's
 CPU, PostgreSQL's (all its processes), wall time, and the statements sent.
 """
@@ -28,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.api import funded_traders, pids_named, random_limit  # noqa: E402
 from bench.machine import machine_line  # noqa: E402
-from bench.scratch import bench_offering  # noqa: E402
+from bench.scratch import bench_offering, exchange_history  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/blockcampus_bench_desk"
 TRADERS = 40
@@ -67,6 +68,7 @@ class Desk:
         from sandbox.exchange.models import Market
 
         self.owners = [user.pk for user in funded_traders(offering, TRADERS, "desk")]
+        exchange_history(offering, self.owners)
         self.markets = {m.symbol: m for m in Market.objects.filter(offering=offering)}
         self.rng = random.Random(1)
 

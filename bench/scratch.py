@@ -80,3 +80,74 @@ def start(command: list[str], env: dict, ready_url: str) -> subprocess.Popen:
             time.sleep(0.2)
     process.kill()
     raise SystemExit(f"bench: {command[1]} did not answer {ready_url} within 60 s")
+
+
+HISTORY = 100_000  # orders a benchmark's exchange has seen before it starts (exchange_history)
+
+
+def exchange_history(offering, owner_ids: list[int], orders: int = HISTORY) -> None:
+    """An exchange that has served a course for some weeks, rather than one created a second
+    ago: `orders` orders placed and cancelled by `owner_ids` over the offering's markets, each
+    with its hold and its release in the ledger; then the database vacuumed, analyzed and
+    checkpointed, as a live one is kept. On tables nearly empty PostgreSQL plans the hot
+    statements (and the foreign-key checks) for tables nearly empty, and a connection keeps the
+    plans it made while the tables grow, until autovacuum's next analyze; a benchmark of a
+    minute would measure that first minute of a new database. Nothing moves money: each hold
+    and release move one unit of an account between its own buckets, and back."""
+    from django.db import connection
+
+    from sandbox.exchange.models import Market, Order
+    from sandbox.wallet.models import Account, Journal, Posting
+
+    markets = list(Market.objects.filter(offering=offering).values_list("pk", flat=True))
+    accounts = list(
+        Account.objects.filter(offering=offering, owner_id__in=owner_ids)
+        .order_by("pk")
+        .values_list("pk", "asset_id")
+    )
+    order_fields = _columns(
+        Order,
+        "market", "owner", "client_order_id", "side", "type", "time_in_force", "price",
+        "orig_qty", "executed_qty", "cummulative_quote_qty", "status",
+        "self_trade_prevention_mode", "held", "stop_triggered", "book_version", "created_at",
+        "updated_at",
+    )  # fmt: skip
+    journal_fields = _columns(Journal, "offering", "kind", "reference", "memo", "created_at")
+    posting_fields = _columns(Posting, "journal", "account", "asset", "bucket", "amount")
+    past = "now() - interval '30 days'"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Order._meta.db_table} ({order_fields})"
+            " SELECT (%s::bigint[])[1 + n %% %s], (%s::bigint[])[1 + n %% %s],"
+            " 'history-' || n, CASE WHEN n %% 2 = 0 THEN 'BUY' ELSE 'SELL' END, 'LIMIT', 'GTC',"
+            f" 1000, 1, 0, 0, 'CANCELED', 'EXPIRE_MAKER', 0, false, 0, {past}, {past}"
+            " FROM generate_series(1, %s) AS n",
+            [markets, len(markets), owner_ids, len(owner_ids), orders],
+        )
+        cursor.execute(  # journal 2k-1 holds one unit of account k, journal 2k releases it
+            f"WITH j AS (INSERT INTO {Journal._meta.db_table} ({journal_fields})"
+            " SELECT %s, CASE WHEN n %% 2 = 1 THEN 'hold' ELSE 'release' END,"
+            f" 'history-' || (n + 1) / 2, '', {past} FROM generate_series(1, %s) AS n"
+            " RETURNING id, kind, reference)"
+            f" INSERT INTO {Posting._meta.db_table} ({posting_fields})"
+            " SELECT j.id, (%s::bigint[])[1 + k %% %s], (%s::text[])[1 + k %% %s], b.bucket,"
+            " CASE WHEN (j.kind = 'hold') = (b.bucket = 'locked') THEN 1 ELSE -1 END"
+            " FROM j CROSS JOIN (VALUES ('available'), ('locked')) AS b (bucket),"
+            " LATERAL (SELECT split_part(j.reference, '-', 2)::bigint AS k) AS pair",
+            [
+                offering.pk, 2 * orders,
+                [pk for pk, _ in accounts], len(accounts),
+                [asset for _, asset in accounts], len(accounts),
+            ],
+        )  # fmt: skip
+    with connection.cursor() as cursor:  # autocommit: VACUUM runs outside a transaction
+        cursor.execute("VACUUM ANALYZE")  # else autovacuum would, during the benchmark
+        cursor.execute("CHECKPOINT")  # and the checkpointer would write it out meanwhile
+
+
+def _columns(model, *names: str) -> str:
+    from django.db import connection
+
+    return ", ".join(
+        connection.ops.quote_name(model._meta.get_field(name).column) for name in names
+    )

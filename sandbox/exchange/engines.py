@@ -120,16 +120,22 @@ def catch_up(
 
 
 def changed_orders(market_id: int, *, since: int, limit: int) -> list[Order]:
-    """`Order.objects.filter(market=..., book_version__gt=since).order_by("pk")[:limit]`, in
-    SQL: with several processes taking turns on a market, nearly every write catches up first."""
+    """`Order.objects.filter(market=..., book_version__gt=since).order_by("book_version", "pk")
+    [:limit]`, in SQL: with several processes taking turns on a market, nearly every write catches
+    up first. Ordered as the (market, book_version) index is, which the read then walks from
+    `since` and stops: ordered by id alone, once the table's statistics say it is large,
+    PostgreSQL walks the primary key from the oldest order instead, filtering every order ever
+    placed (0.7 ms a read at 30,000 orders, growing with them; `catch_up` applies the changes in
+    any order)."""
     return send_changed_orders(market_id, since=since, limit=limit)()
 
 
 def send_changed_orders(market_id: int, *, since: int, limit: int) -> Callable[[], list[Order]]:
     """`changed_orders`, sent: the function returned reads them (`sqlrows.send`)."""
+    version = sqlrows.column(Order, "book_version")
     return send_order_rows(
         f"o.{sqlrows.column(Order, 'market')} = %s"
-        f" AND o.{sqlrows.column(Order, 'book_version')} > %s ORDER BY o.id LIMIT %s",
+        f" AND o.{version} > %s ORDER BY o.{version}, o.id LIMIT %s",
         [market_id, since, limit],
     )
 

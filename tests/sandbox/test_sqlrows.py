@@ -174,7 +174,9 @@ def test_the_changed_orders_read_in_sql_equal_the_orm_read(exchange):
             owner_id=exchange.alice.pk, market=exchange.btc, request=limit("BUY", "0.001", price)
         )
     since = Order.objects.order_by("book_version").values_list("book_version", flat=True)[1]
-    orm = Order.objects.filter(market=exchange.btc, book_version__gt=since).order_by("pk")[:5]
+    orm = Order.objects.filter(market=exchange.btc, book_version__gt=since).order_by(
+        "book_version", "pk"
+    )[:5]
 
     sql = changed_orders(exchange.btc.pk, since=since, limit=5)
 
@@ -382,3 +384,35 @@ def test_accounts_for_trading_can_be_only_some_pairs_and_keep_the_fee_accounts(e
     )
     assert sorted(a.pk for a in found if a.kind == "fees") == sorted(a.pk for a in fees)
     assert all(a.asset.code == a.asset_id for a in found)
+
+
+def test_the_changed_orders_read_walks_the_markets_changes_not_every_order(exchange, on_postgres):
+    """Once statistics say the table is large, the read's generic plan (the one a connection
+    keeps) must start at the changes, not walk every order ever placed in id order."""
+    from sandbox.exchange.engines import changed_orders
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO exchange_order (market_id, owner_id, client_order_id, side, type,"
+            " time_in_force, price, orig_qty, executed_qty, cummulative_quote_qty, status,"
+            " self_trade_prevention_mode, held, stop_triggered, book_version, created_at,"
+            " updated_at) SELECT %s, %s, 'past-' || n, 'BUY', 'LIMIT', 'GTC', 1000, 1, 0, 0,"
+            " 'CANCELED', 'EXPIRE_MAKER', 0, false, 0, now(), now()"
+            " FROM generate_series(1, 50000) AS n",
+            [exchange.btc.pk, exchange.alice.pk],
+        )
+        cursor.execute("ANALYZE exchange_order")
+    for _ in range(2):  # prepared (sqlrows.prepared), as the desk's reads are
+        assert changed_orders(exchange.btc.pk, since=0, limit=5) == []
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['%book_version" > $2%'],
+        )
+        (name,) = cursor.fetchone()
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute(f"EXPLAIN EXECUTE {name}({exchange.btc.pk}, 0, 5)")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "order_book_changes" in plan, plan
+    assert "exchange_order_pkey" not in plan, plan
