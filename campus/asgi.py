@@ -1,6 +1,7 @@
 """The ASGI entry point: pages and the API over HTTP, live streams over WebSockets, and in front
 of both the students' chain RPC proxy (`/chain/<token>/rpc`, its own auth: the token) and the
-exchange API's lane (`/api/v3/...`, past the page middleware: its own auth, the signature)."""
+exchange API's lane (`/api/v3/...`, past the page middleware: its own auth, the signature); and
+in front of everything, what a web process does once before it serves (campus/serving.py)."""
 
 import os
 
@@ -15,25 +16,28 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.urls import re_path  # noqa: E402
 
 from campus.routing import websocket_urlpatterns  # noqa: E402
+from campus.serving import ServerStartup  # noqa: E402
 from sandbox.chain.proxy import ChainRpcProxy  # noqa: E402
 from sandbox.exchange.api.lane import ExchangeApiLane  # noqa: E402
 from sandbox.exchange.routing import stream_urlpatterns  # noqa: E402
 
-application = ChainRpcProxy(
-    ProtocolTypeRouter(
-        {
-            "http": ExchangeApiLane(django_asgi_app),
-            "websocket": URLRouter(
-                [
-                    *stream_urlpatterns,
-                    re_path(
-                        r"",
-                        AllowedHostsOriginValidator(
-                            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+application = ServerStartup(
+    ChainRpcProxy(
+        ProtocolTypeRouter(
+            {
+                "http": ExchangeApiLane(django_asgi_app),
+                "websocket": URLRouter(
+                    [
+                        *stream_urlpatterns,
+                        re_path(
+                            r"",
+                            AllowedHostsOriginValidator(
+                                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+                            ),
                         ),
-                    ),
-                ]
-            ),
-        }
+                    ]
+                ),
+            }
+        )
     )
 )

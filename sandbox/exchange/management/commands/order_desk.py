@@ -15,6 +15,7 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from campus.serving import settle_startup_heap
 from sandbox.exchange.deskprocess import OrderDesk
 
 
@@ -46,6 +47,7 @@ class Command(BaseCommand):
             )
         path = Path(settings.BASE_DIR, options["socket"])  # a relative path: from the project
         order_desk = OrderDesk(path)
+        settle_startup_heap()  # its full collections would stall every order in hand
         order_desk.serve(stop, ready=lambda: self.stdout.write(f"Order desk on {path}"))
         self.stdout.write(
             f"Order desk stopped: {order_desk.placed} orders placed or refused in "
