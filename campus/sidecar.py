@@ -15,6 +15,7 @@ it is refused.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import threading
 from collections.abc import Awaitable
@@ -38,6 +39,16 @@ def run(awaitable: Awaitable[T], *, timeout: float = TIMEOUT_S) -> T:
     except TimeoutError:
         future.cancel()  # so it cannot finish later, out of order with what follows
         raise
+
+
+def submit(awaitable: Awaitable[T]) -> concurrent.futures.Future[T]:
+    """Start `awaitable` on the process's sidecar loop without waiting for it; the future
+    returned says how it ended. The loop starts what one thread submits in the order it was
+    submitted (and after what it `run` before)."""
+    loop = _running_loop()
+    if _current_loop() is loop:
+        raise RuntimeError("sidecar.submit() called from the sidecar loop itself")
+    return asyncio.run_coroutine_threadsafe(_wrap(awaitable), loop)
 
 
 async def _wrap(awaitable: Awaitable[T]) -> T:

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model
@@ -195,7 +195,32 @@ def pipeline():
         return
     db.ensure_connection()
     with db.wrap_database_errors, db.connection.pipeline():
+        _send_begin(db)
         yield
+
+
+def _send_begin(db) -> None:
+    """In an atomic block whose transaction PostgreSQL has not begun yet, send its BEGIN ahead
+    of the pipeline's statements, without waiting: psycopg would send it before the first of
+    them and wait for its answer alone (a Sync right behind it), a round trip for nothing. An
+    error in a statement behind it leaves the transaction begun and failed, for the block to
+    roll back, as after psycopg's own BEGIN. Once it is sent the connection is busy (ACTIVE),
+    so psycopg sends no BEGIN of its own (psycopg 3.3's pipeline internals: the tests say if
+    a new release changes them)."""
+    from psycopg.pq import TransactionStatus
+
+    conn = db.connection
+    if (
+        not db.in_atomic_block
+        or conn.autocommit
+        or conn.pgconn.transaction_status != TransactionStatus.IDLE
+    ):
+        return
+    pipeline = conn._pipeline
+    begin = conn._get_tx_start_command()
+    pipeline.command_queue.append(partial(conn.pgconn.send_query_params, begin, None))
+    pipeline.result_queue.append(None)  # no cursor reads its answer
+    conn.wait(pipeline._communicate_gen())
 
 
 def in_pipeline() -> bool:

@@ -12,7 +12,8 @@ other. Its loop is one thread: it reads what has arrived on its connections, pla
 offering with `desk.place_round` (one transaction for all of an offering's markets), answers
 each order's sender, and then publishes the round's stream events (each group's in the order they
 were made: a sender waits for its answer, a stream does not; an order placed alone, its round
-rolled back, is answered and its events published before the next is placed). Orders that
+rolled back, is answered and its events published before the next is placed), without waiting
+for the channel layer to take them (`streams.publish_behind`). Orders that
 arrive while it places wait in their sockets for the next round.
 
 When `EXCHANGE_ORDER_DESK_SOCKET` names its socket, `desk.place_order` sends each order there on
@@ -417,13 +418,13 @@ class OrderDesk:
                         alone.append(ticket)
                     else:
                         self._answer(ticket, outcome)
-                streams.publish_many(events)  # best effort: a layer error is only logged
+                streams.publish_behind(events)  # best effort: a layer error is only logged
                 for ticket in alone:  # its batch was rolled back: each in its own transaction
                     its_events: list[tuple[str, dict]] = []
                     with streams.handed_to(its_events.extend):
                         outcome = self._alone(ticket)
                     self._answer(ticket, outcome)
-                    streams.publish_many(its_events)
+                    streams.publish_behind(its_events)
             finally:
                 self.busy_s += time.perf_counter() - started
 

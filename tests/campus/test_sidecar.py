@@ -61,3 +61,32 @@ def test_a_call_that_times_out_is_cancelled_so_it_cannot_finish_later():
     sidecar.run(asyncio.sleep(0.6))
 
     assert finished == []
+
+
+def test_submit_returns_at_once_and_starts_what_it_was_given_in_turn():
+    started, release = [], threading.Event()
+
+    async def held(n):
+        started.append(n)
+        await asyncio.get_running_loop().run_in_executor(None, release.wait, 10)
+        return n
+
+    futures = [sidecar.submit(held(n)) for n in range(3)]
+    assert not any(future.done() for future in futures)  # none was waited for
+    release.set()
+
+    assert [future.result(10) for future in futures] == [0, 1, 2]
+    assert started == [0, 1, 2]
+
+
+def test_submit_from_the_sidecar_loop_itself_is_refused():
+    async def inside():
+        coroutine = asyncio.sleep(0)
+        try:
+            with pytest.raises(RuntimeError, match="from the sidecar loop itself"):
+                sidecar.submit(coroutine)
+        finally:
+            coroutine.close()
+        return True
+
+    assert sidecar.run(inside()) is True

@@ -225,6 +225,31 @@ def test_a_statement_run_after_a_commit_in_a_pipeline_is_refused_loudly(exchange
         sqlrows.check_committed()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_begun_in_a_pipeline_sends_its_begin_with_the_statements(
+    exchange, on_postgres, monkeypatch
+):
+    """One round trip for the BEGIN and the statements behind it, not one for the BEGIN alone
+    (psycopg's own BEGIN is followed by a Sync, and waited for)."""
+    from psycopg._pipeline_base import BasePipeline
+
+    syncs = []
+    enqueue_sync = BasePipeline._enqueue_sync
+    monkeypatch.setattr(
+        BasePipeline, "_enqueue_sync", lambda self: syncs.append(1) or enqueue_sync(self)
+    )
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        with sqlrows.pipeline():
+            sqlrows.send_rows(Asset, ("code", "name", "kind", "precision"), [NEW_ASSET])
+            mine = sqlrows.send("SELECT count(*) FROM wallet_asset WHERE code = %s", ["ZZZ"])
+        assert len(syncs) == 1  # the block's end: nothing waited for before it
+        assert mine() == [(1,)]
+        assert not seen_by_another_connection("ZZZ")  # in a transaction, not yet committed
+        raise ZeroDivisionError  # the block rolls it back
+
+    assert not Asset.objects.filter(code="ZZZ").exists()
+
+
 def test_inside_a_transaction_around_the_block_no_commit_is_sent(exchange, on_postgres):
     """A test's transaction, say: the inner atomic block is a savepoint, which its end releases."""
     with transaction.atomic(), sqlrows.pipeline():

@@ -132,22 +132,22 @@ def test_orders_sent_together_are_placed_by_the_desk_in_batches(market, order_de
 @pytest.fixture
 def sent(monkeypatch):
     """What the desk sent, in turn: ("answer", owner) to an order's sender, ("publish", groups)
-    to the channel layer."""
+    to the channel layer (as it hands them over: they go out in that order)."""
     from sandbox.exchange import streams
     from sandbox.exchange.streams import user_group
 
     log: list[tuple[str, object]] = []
     groups_of = {}
-    send, send_all = deskprocess.OrderDesk._send, streams._send_all
+    send, send_to_layer = deskprocess.OrderDesk._send, streams._send_to_layer
 
     def answered(order_desk, conn, answer):
         owner = groups_of.pop(conn, None)
         log.append(("answer", owner))
         return send(order_desk, conn, answer)
 
-    async def published(layer, messages):
+    def published(messages, **options):
         log.append(("publish", {group for group, _ in messages}))
-        await send_all(layer, messages)
+        return send_to_layer(messages, **options)
 
     def ticket(order_desk, frame, conn):
         made = ticket_of(order_desk, frame, conn)
@@ -160,7 +160,7 @@ def sent(monkeypatch):
     ticket_of = deskprocess.OrderDesk._ticket
     monkeypatch.setattr(deskprocess.OrderDesk, "_send", answered)
     monkeypatch.setattr(deskprocess.OrderDesk, "_ticket", ticket)
-    monkeypatch.setattr(streams, "_send_all", published)
+    monkeypatch.setattr(streams, "_send_to_layer", published)
     return log
 
 

@@ -3,6 +3,7 @@ from (Binance's documented procedure), and the user data stream reached with a l
 
 import asyncio
 import json
+import time
 from decimal import Decimal
 
 import pytest
@@ -236,3 +237,79 @@ def test_publishing_is_best_effort_even_for_an_event_it_cannot_encode(monkeypatc
 
     assert sent == []
     assert "could not publish 1 stream messages" in caplog.text
+
+
+def held_back_layer(monkeypatch) -> tuple[list, object]:
+    """A layer whose sending waits until the event returned is set (from any thread); the
+    messages it was given, in the order it began sending them (as channels_redis does, under
+    the shard's lock, which hands itself on in turn)."""
+    import threading
+
+    from sandbox.exchange import streams
+
+    sent, release = [], threading.Event()
+
+    async def held(layer, messages):
+        sent.extend(messages)
+        await asyncio.get_running_loop().run_in_executor(None, release.wait, 10)
+
+    monkeypatch.setattr(streams, "_send_all", held)
+    return sent, release
+
+
+def test_publishing_behind_does_not_wait_for_the_layer_and_keeps_the_order(monkeypatch):
+    from sandbox.exchange import streams
+
+    sent, release = held_back_layer(monkeypatch)
+
+    streams.publish_behind([("ud.1.1", {"e": "executionReport", "x": "NEW"})])
+    streams.publish_behind([("ud.1.1", {"e": "executionReport", "x": "TRADE"})])
+    on_their_way = [sending for sending in streams._behind if not sending.done()]
+    assert len(on_their_way) == 2  # both returned while the layer held them
+    release.set()
+    for sending in on_their_way:
+        sending.result(10)
+
+    assert [json.loads(m["text"])["x"] for _, m in sent] == ["NEW", "TRADE"]
+
+
+def test_publishing_behind_waits_for_the_oldest_past_its_limit(monkeypatch):
+    import threading
+
+    from sandbox.exchange import streams
+
+    sent, release = held_back_layer(monkeypatch)
+    monkeypatch.setattr(streams, "MAX_BEHIND", 1)
+    streams.publish_behind([("md.1.BTCKRW.trade", {"e": "trade", "t": 1})])
+    second = threading.Thread(
+        target=streams.publish_behind, args=([("md.1.BTCKRW.trade", {"e": "trade", "t": 2})],)
+    )
+    second.start()
+    second.join(0.3)
+    assert second.is_alive()  # two on their way would pass the limit: it waits
+    release.set()
+    second.join(10)
+    for sending in list(streams._behind):
+        sending.result(10)
+
+    assert not second.is_alive()
+    assert [json.loads(m["text"])["t"] for _, m in sent] == [1, 2]
+
+
+def test_publishing_behind_logs_a_layer_that_fails(monkeypatch, caplog):
+    from sandbox.exchange import streams
+
+    async def failing(layer, messages):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(streams, "_send_all", failing)
+    streams.publish_behind([("md.1.BTCKRW.trade", {"e": "trade"})])
+    for sending in list(streams._behind):
+        with pytest.raises(ConnectionError):
+            sending.result(10)
+    deadline = time.monotonic() + 5  # the sidecar's thread logs it once the future is done
+    while "could not publish" not in caplog.text and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+    assert "could not publish stream messages" in caplog.text
+    assert "Redis is down" in caplog.text
