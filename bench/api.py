@@ -9,12 +9,14 @@ seeds an offering with three markets, traders with API keys and a history of 100
 serves the site as the Procfile does (uvicorn's workers on loopback, and the order desk process
 they hand orders to), and drives it from --clients load-generator processes (not threads of this
 one: the client's own GIL would otherwise be what is measured) with persistent keep-alive
-connections:
+connections, after a 2-second warm-up on as many connections as either phase uses (so that each
+web worker has opened the database connections of all the threads it will use):
 
 1. closed loop, 16 connections placing as fast as answers come: the most orders per second;
-2. open loop at --rate orders per second for --seconds: achieved rate and latency percentiles,
-   measured from each order's scheduled send time (so queueing is counted, not hidden). Orders
-   still unsent 5 s after the window are dropped and counted as not achieved.
+2. open loop on 24 connections at --rate orders per second for --seconds: achieved rate and
+   latency percentiles, measured from each order's scheduled send time (so queueing is counted,
+   not hidden). Orders still unsent 5 s after the window are dropped and counted as not
+   achieved.
 
 Each connection rotates over its share of the traders' keys, so that no key passes Binance's
 100 orders per 10 s (which the API enforces); the load is many students, not one.
@@ -67,7 +69,8 @@ STEPS = {  # tick size, lot size of the default markets
     "KUSDKRW": (Decimal("0.1"), Decimal("0.1")),
 }
 TRADERS = 96
-CONNECTIONS = 16  # closed loop; the open loop uses 24
+CONNECTIONS = 16  # closed loop
+OPEN_CONNECTIONS = 24  # open loop
 GRACE = 5.0  # seconds after the open-loop window in which late orders may still be sent
 
 
@@ -372,8 +375,11 @@ def main() -> None:
     servers = start_servers(database_url, args.workers, args.redis, desk=not args.no_desk)
     try:
         with multiprocessing.Pool(args.clients) as pool:
-            closed = [(s, 2) for s in shares(keys, CONNECTIONS, args.clients)]
-            drive(pool, closed, closed_loop)  # warm the engines and connections
+            # warm the engines, and as many connections as either phase uses: each web worker's
+            # threads (dbthreads) open their database connections on first use, and the new
+            # PostgreSQL backends' first statements are slow (caches, plans)
+            warm = max(CONNECTIONS, OPEN_CONNECTIONS)
+            drive(pool, [(s, 2) for s in shares(keys, warm, args.clients)], closed_loop)
             closed = [(s, args.seconds) for s in shares(keys, CONNECTIONS, args.clients)]
             latencies, _, cpu = measure(pool, servers, closed, closed_loop, redis=bool(args.redis))
             print(f"api_max_orders_per_s: {len(latencies) / args.seconds:.0f} orders/s")
@@ -382,7 +388,7 @@ def main() -> None:
             start = time.time() + 0.5
             opened = [
                 (s, start, args.rate, args.seconds, n, args.clients)
-                for n, s in enumerate(shares(keys, 24, args.clients))
+                for n, s in enumerate(shares(keys, OPEN_CONNECTIONS, args.clients))
             ]
             latencies, _, cpu = measure(pool, servers, opened, open_loop, redis=bool(args.redis))
             elapsed = time.time() - start
