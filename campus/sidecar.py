@@ -6,8 +6,9 @@ call, and the Redis channel layer opens a connection per loop: each order placed
 thread, a loop and a Redis connection to send one message. `run(...)` sends the coroutine to a
 loop that lives as long as the process, so its connections are kept.
 
-The caller waits for the result, so a message is in the layer when `run` returns (tests and the
-order of a market's events rely on that). After a fork (Celery's prefork pool) the child starts
+The caller of `run` waits for the result, so a message is in the layer when `run` returns (tests
+and the order of a market's events rely on that). `submit` starts the coroutine and returns its
+future without waiting (the order desk publishes its rounds' events so). After a fork (Celery's prefork pool) the child starts
 its own loop on first use. Calling `run` from the sidecar's own thread would wait for itself, so
 it is refused.
 """
@@ -30,10 +31,9 @@ _loop: asyncio.AbstractEventLoop | None = None
 
 def run(awaitable: Awaitable[T], *, timeout: float = TIMEOUT_S) -> T:
     """Await `awaitable` on the process's sidecar loop and return its result (or raise)."""
-    loop = _running_loop()
-    if _current_loop() is loop:
+    if _current_loop() is _running_loop():  # it would wait for itself
         raise RuntimeError("sidecar.run() called from the sidecar loop itself")
-    future = asyncio.run_coroutine_threadsafe(_wrap(awaitable), loop)
+    future = submit(awaitable)
     try:
         return future.result(timeout)
     except TimeoutError:
@@ -44,7 +44,7 @@ def run(awaitable: Awaitable[T], *, timeout: float = TIMEOUT_S) -> T:
 def submit(awaitable: Awaitable[T]) -> concurrent.futures.Future[T]:
     """Start `awaitable` on the process's sidecar loop without waiting for it; the future
     returned says how it ended. The loop starts what one thread submits in the order it was
-    submitted (and after what it `run` before)."""
+    submitted (and after what it `run` before). From the loop itself, await instead."""
     loop = _running_loop()
     if _current_loop() is loop:
         raise RuntimeError("sidecar.submit() called from the sidecar loop itself")

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache, partial
+from functools import lru_cache
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model
@@ -216,11 +216,8 @@ def _send_begin(db) -> None:
         or conn.pgconn.transaction_status != TransactionStatus.IDLE
     ):
         return
-    pipeline = conn._pipeline
-    begin = conn._get_tx_start_command()
-    pipeline.command_queue.append(partial(conn.pgconn.send_query_params, begin, None))
-    pipeline.result_queue.append(None)  # no cursor reads its answer
-    conn.wait(pipeline._communicate_gen())
+    conn.wait(conn._exec_command(conn._get_tx_start_command()))  # queued, as psycopg does
+    conn.wait(conn._pipeline._communicate_gen())  # sent, without the Sync psycopg adds
 
 
 def in_pipeline() -> bool:

@@ -13,7 +13,7 @@ offering with `desk.place_round` (one transaction for all of an offering's marke
 each order's sender, and then publishes the round's stream events (each group's in the order they
 were made: a sender waits for its answer, a stream does not; an order placed alone, its round
 rolled back, is answered and its events published before the next is placed), without waiting
-for the channel layer to take them (`streams.publish_behind`). Orders that
+for the channel layer to take them (`streams.publish_many(wait=False)`; stopping, it waits). Orders that
 arrive while it places wait in their sockets for the next round.
 
 When `EXCHANGE_ORDER_DESK_SOCKET` names its socket, `desk.place_order` sends each order there on
@@ -268,6 +268,7 @@ class OrderDesk:
                         dbthreads.kept(lambda queue=queue: self._round(queue))
         finally:
             self.close()
+            streams.flush()  # the events of orders answered: already committed
             connection.close()
 
     def close(self) -> None:
@@ -418,13 +419,13 @@ class OrderDesk:
                         alone.append(ticket)
                     else:
                         self._answer(ticket, outcome)
-                streams.publish_behind(events)  # best effort: a layer error is only logged
+                streams.publish_many(events, wait=False)  # best effort: errors are logged
                 for ticket in alone:  # its batch was rolled back: each in its own transaction
                     its_events: list[tuple[str, dict]] = []
                     with streams.handed_to(its_events.extend):
                         outcome = self._alone(ticket)
                     self._answer(ticket, outcome)
-                    streams.publish_behind(its_events)
+                    streams.publish_many(its_events, wait=False)
             finally:
                 self.busy_s += time.perf_counter() - started
 

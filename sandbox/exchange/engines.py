@@ -120,9 +120,10 @@ def catch_up(
 
 
 def changed_orders(market_id: int, *, since: int, limit: int) -> list[Order]:
-    """`Order.objects.filter(market=..., book_version__gt=since).order_by("book_version", "pk")
-    [:limit]`, in SQL: with several processes taking turns on a market, nearly every write catches
-    up first. Ordered as the (market, book_version) index is, which the read then walks from
+    """The orders of a market changed after book version `since`, at most `limit`, as
+    `Order.objects.filter(market=..., book_version__gt=since)` ordered by book version, then
+    id, in SQL: with several processes taking turns on a market, nearly every write catches up
+    first. Ordered as the (market, book_version) index is, which the read then walks from
     `since` and stops: ordered by id alone, once the table's statistics say it is large,
     PostgreSQL walks the primary key from the oldest order instead, filtering every order ever
     placed (0.7 ms a read at 30,000 orders, growing with them; `catch_up` applies the changes in

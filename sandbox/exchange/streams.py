@@ -17,6 +17,7 @@ lastUpdateId, and apply the rest in order.
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import json
 import logging
@@ -126,13 +127,20 @@ def handed_to(publisher: Callable[[list[tuple[str, dict]]], None]) -> Iterator[N
         _handed.publisher = outer
 
 
-def publish_many(messages: list[tuple[str, dict]]) -> None:
+def publish_many(messages: list[tuple[str, dict]], *, wait: bool = True) -> None:
     """Depth diffs go as data (sockets merge them); other events go as JSON text encoded once
     here, so a thousand sockets do not encode it again. A group's several events go as one
     layer message (`stream.events`, which the fan-out hands on one by one, in order): with
     Redis each message sent costs round trips, and a batch of orders announces a few events to
     each owner's group. Best effort, as campus.live is: a layer that is down or slow is logged,
-    and never turns a committed order into an error."""
+    and never turns a committed order into an error.
+
+    Without `wait` it returns once the messages are on their way, not yet in the layer: the
+    order desk publishes a round's events so, and places its next round while Redis answers
+    (waiting for that answer took a tenth of its time). They still go out after everything this
+    process published before them this way, one sending after another (`_send_in_turn`). Past
+    `MAX_BEHIND` sendings on their way it waits for the oldest: a layer that is down slows the
+    caller rather than filling its memory. `flush` waits for them all."""
     publisher = getattr(_handed, "publisher", None)
     if publisher is not None:
         publisher(messages)
@@ -140,39 +148,50 @@ def publish_many(messages: list[tuple[str, dict]]) -> None:
     if not messages:
         return
     try:
-        _send_to_layer(messages)
+        if wait:
+            _send_to_layer(messages)
+        else:
+            _send_behind(messages)
     except Exception:  # best effort: what was committed stands; a client resyncs from REST
         log.warning("could not publish %d stream messages", len(messages), exc_info=True)
 
 
-MAX_BEHIND = 32  # `publish_behind` calls whose messages may be on their way at once
+MAX_BEHIND = 32  # sendings `publish_many(wait=False)` may have on their way at once
 _behind: deque[concurrent.futures.Future] = deque()
 
 
-def publish_behind(messages: list[tuple[str, dict]]) -> None:
-    """`publish_many` without waiting for the layer to take the messages: they are on their
-    way when it returns. The order desk publishes a round's events so, and places its next
-    round while Redis answers (waiting for that answer took a tenth of its time). Each group's
-    messages still go out in the order they were handed over, after those this process
-    published before: the sidecar loop starts them in turn, and each Redis shard's lock hands
-    itself on in turn. Best effort: a failure is logged. Past `MAX_BEHIND` calls still on their
-    way, it waits for the oldest: a layer that is down slows the caller rather than filling its
-    memory."""
-    if not messages:
+def flush(timeout: float = sidecar.TIMEOUT_S) -> None:
+    """Wait until what `publish_many(wait=False)` sent is in the layer, or has failed (logged),
+    at most `timeout` seconds for each: before a process stops, say."""
+    while _behind:
+        _wait_for(_behind.popleft(), timeout)
+
+
+def _send_behind(messages: list[tuple[str, dict]]) -> None:
+    prepared = _prepared(messages)
+    if prepared is None:
         return
-    try:
-        sending = _send_to_layer(messages, wait=False)
-    except Exception:  # best effort, as publish_many
-        log.warning("could not publish %d stream messages", len(messages), exc_info=True)
-        return
-    if sending is None:
-        return
+    layer, groups = prepared
+    sending = sidecar.submit(_send_in_turn(_behind[-1] if _behind else None, layer, groups))
     sending.add_done_callback(_log_failure)
     _behind.append(sending)
     while _behind and (_behind[0].done() or len(_behind) > MAX_BEHIND):
-        oldest = _behind.popleft()
-        if not concurrent.futures.wait([oldest], timeout=sidecar.TIMEOUT_S).done:
-            oldest.cancel()  # as sidecar.run gives up: so it cannot go out after what follows
+        _wait_for(_behind.popleft(), sidecar.TIMEOUT_S)
+
+
+async def _send_in_turn(before: concurrent.futures.Future | None, layer, messages) -> None:
+    """`_send_all`, once the sending `before` it has ended (however: its own callback logs a
+    failure): each group's messages then reach the layer in the order they were published,
+    whatever shard each group is on."""
+    if before is not None and not before.done():
+        await asyncio.wait([asyncio.wrap_future(before)])
+    await _send_all(layer, messages)
+
+
+def _wait_for(sending: concurrent.futures.Future, timeout: float) -> None:
+    if not concurrent.futures.wait([sending], timeout=timeout).done:
+        sending.cancel()  # as sidecar.run gives up: so it cannot go out after what follows
+        log.warning("gave up publishing stream messages after %.0f s", timeout)
 
 
 def _log_failure(sent: concurrent.futures.Future) -> None:
@@ -180,25 +199,25 @@ def _log_failure(sent: concurrent.futures.Future) -> None:
         log.warning("could not publish stream messages", exc_info=sent.exception())
 
 
-def _send_to_layer(
-    messages: list[tuple[str, dict]], *, wait: bool = True
-) -> concurrent.futures.Future | None:
-    """Send to the layer, on the process's sidecar loop (its connections are kept); without
-    `wait`, the future of the sending (None if there is no layer)."""
+def _send_to_layer(messages: list[tuple[str, dict]]) -> None:
+    prepared = _prepared(messages)
+    if prepared is not None:
+        sidecar.run(_send_all(*prepared))  # a process-wide loop: its connections are kept
+
+
+def _prepared(messages: list[tuple[str, dict]]) -> tuple[object, list[tuple[str, dict]]] | None:
+    """The layer, and one message per group (each group's events merged in order); None if
+    there is no layer."""
     layer = get_channel_layer()
     if layer is None:
         return None
     by_group: dict[str, list[dict]] = {}
     for group, payload in messages:
         by_group.setdefault(group, []).append(_message(group, payload))
-    prepared = [
+    return layer, [
         (group, events[0] if len(events) == 1 else _batch(group, events))
         for group, events in by_group.items()
     ]
-    if not wait:
-        return sidecar.submit(_send_all(layer, prepared))
-    sidecar.run(_send_all(layer, prepared))
-    return None
 
 
 async def _send_all(layer, messages: list[tuple[str, dict]]) -> None:

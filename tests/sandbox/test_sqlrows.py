@@ -401,7 +401,7 @@ def test_the_changed_orders_read_walks_the_markets_changes_not_every_order(excha
             " FROM generate_series(1, 50000) AS n",
             [exchange.btc.pk, exchange.alice.pk],
         )
-        cursor.execute("ANALYZE exchange_order")
+        cursor.execute("ANALYZE exchange_order")  # its counts in pg_class outlive the rollback
     for _ in range(2):  # prepared (sqlrows.prepared), as the desk's reads are
         assert changed_orders(exchange.btc.pk, since=0, limit=5) == []
 
@@ -410,7 +410,7 @@ def test_the_changed_orders_read_walks_the_markets_changes_not_every_order(excha
             "SELECT name FROM pg_prepared_statements WHERE statement LIKE %s",
             ['%book_version" > $2%'],
         )
-        (name,) = cursor.fetchone()
+        ((name,),) = cursor.fetchall()  # the one statement of the read
         cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
         cursor.execute(f"EXPLAIN EXECUTE {name}({exchange.btc.pk}, 0, 5)")
         plan = "\n".join(row[0] for row in cursor.fetchall())

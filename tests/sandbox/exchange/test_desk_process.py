@@ -138,16 +138,16 @@ def sent(monkeypatch):
 
     log: list[tuple[str, object]] = []
     groups_of = {}
-    send, send_to_layer = deskprocess.OrderDesk._send, streams._send_to_layer
+    send, send_behind = deskprocess.OrderDesk._send, streams._send_behind
 
     def answered(order_desk, conn, answer):
         owner = groups_of.pop(conn, None)
         log.append(("answer", owner))
         return send(order_desk, conn, answer)
 
-    def published(messages, **options):
+    def published(messages):
         log.append(("publish", {group for group, _ in messages}))
-        return send_to_layer(messages, **options)
+        return send_behind(messages)
 
     def ticket(order_desk, frame, conn):
         made = ticket_of(order_desk, frame, conn)
@@ -160,7 +160,7 @@ def sent(monkeypatch):
     ticket_of = deskprocess.OrderDesk._ticket
     monkeypatch.setattr(deskprocess.OrderDesk, "_send", answered)
     monkeypatch.setattr(deskprocess.OrderDesk, "_ticket", ticket)
-    monkeypatch.setattr(streams, "_send_to_layer", published)
+    monkeypatch.setattr(streams, "_send_behind", published)
     return log
 
 
@@ -567,3 +567,16 @@ def test_every_refusal_crosses_a_process_as_it_is(refusal):
     assert crossed.args == refusal.args
     assert vars(crossed) == vars(refusal)
     assert str(crossed) == str(refusal)
+
+
+def test_a_desk_that_stops_waits_for_the_events_still_on_their_way(socket_path, monkeypatch):
+    from sandbox.exchange import streams
+
+    flushed = []
+    monkeypatch.setattr(streams, "flush", lambda: flushed.append("flushed"))
+    stop = threading.Event()
+    stop.set()  # it stops as soon as it listens
+
+    deskprocess.OrderDesk(socket_path).serve(stop)
+
+    assert flushed == ["flushed"]  # their orders were answered: they were committed

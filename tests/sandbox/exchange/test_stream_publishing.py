@@ -239,10 +239,20 @@ def test_publishing_is_best_effort_even_for_an_event_it_cannot_encode(monkeypatc
     assert "could not publish 1 stream messages" in caplog.text
 
 
+@pytest.fixture
+def behind(monkeypatch):
+    """`streams`, with no sending of an earlier test still counted as on its way."""
+    from collections import deque
+
+    from sandbox.exchange import streams
+
+    monkeypatch.setattr(streams, "_behind", deque())
+    return streams
+
+
 def held_back_layer(monkeypatch) -> tuple[list, object]:
     """A layer whose sending waits until the event returned is set (from any thread); the
-    messages it was given, in the order it began sending them (as channels_redis does, under
-    the shard's lock, which hands itself on in turn)."""
+    messages it was given, in the order it began sending them."""
     import threading
 
     from sandbox.exchange import streams
@@ -257,59 +267,96 @@ def held_back_layer(monkeypatch) -> tuple[list, object]:
     return sent, release
 
 
-def test_publishing_behind_does_not_wait_for_the_layer_and_keeps_the_order(monkeypatch):
-    from sandbox.exchange import streams
-
+def test_publishing_without_waiting_returns_at_once_and_keeps_the_order(monkeypatch, behind):
     sent, release = held_back_layer(monkeypatch)
 
-    streams.publish_behind([("ud.1.1", {"e": "executionReport", "x": "NEW"})])
-    streams.publish_behind([("ud.1.1", {"e": "executionReport", "x": "TRADE"})])
-    on_their_way = [sending for sending in streams._behind if not sending.done()]
-    assert len(on_their_way) == 2  # both returned while the layer held them
+    publish_many([("ud.1.1", {"e": "executionReport", "x": "NEW"})], wait=False)
+    publish_many([("ud.1.1", {"e": "executionReport", "x": "TRADE"})], wait=False)
+    on_their_way = [sending for sending in behind._behind if not sending.done()]
+    assert len(on_their_way) == 2  # both returned while the layer held the first
+    deadline = time.monotonic() + 5
+    while not sent and time.monotonic() < deadline:  # the loop begins the first
+        time.sleep(0.01)
+    time.sleep(0.2)
+    assert len(sent) == 1  # the second waits for the first to be sent
     release.set()
-    for sending in on_their_way:
-        sending.result(10)
+    behind.flush()
 
     assert [json.loads(m["text"])["x"] for _, m in sent] == ["NEW", "TRADE"]
+    assert not behind._behind
 
 
-def test_publishing_behind_waits_for_the_oldest_past_its_limit(monkeypatch):
+def test_publishing_without_waiting_waits_for_the_oldest_past_its_limit(monkeypatch, behind):
     import threading
 
-    from sandbox.exchange import streams
-
     sent, release = held_back_layer(monkeypatch)
-    monkeypatch.setattr(streams, "MAX_BEHIND", 1)
-    streams.publish_behind([("md.1.BTCKRW.trade", {"e": "trade", "t": 1})])
+    monkeypatch.setattr(behind, "MAX_BEHIND", 1)
+    publish_many([("md.1.BTCKRW.trade", {"e": "trade", "t": 1})], wait=False)
     second = threading.Thread(
-        target=streams.publish_behind, args=([("md.1.BTCKRW.trade", {"e": "trade", "t": 2})],)
+        target=publish_many,
+        args=([("md.1.BTCKRW.trade", {"e": "trade", "t": 2})],),
+        kwargs={"wait": False},
     )
     second.start()
     second.join(0.3)
     assert second.is_alive()  # two on their way would pass the limit: it waits
     release.set()
     second.join(10)
-    for sending in list(streams._behind):
-        sending.result(10)
+    behind.flush()
 
     assert not second.is_alive()
     assert [json.loads(m["text"])["t"] for _, m in sent] == [1, 2]
 
 
-def test_publishing_behind_logs_a_layer_that_fails(monkeypatch, caplog):
-    from sandbox.exchange import streams
-
+def test_publishing_without_waiting_logs_a_layer_that_fails(monkeypatch, behind, caplog):
     async def failing(layer, messages):
         raise ConnectionError("Redis is down")
 
-    monkeypatch.setattr(streams, "_send_all", failing)
-    streams.publish_behind([("md.1.BTCKRW.trade", {"e": "trade"})])
-    for sending in list(streams._behind):
-        with pytest.raises(ConnectionError):
-            sending.result(10)
-    deadline = time.monotonic() + 5  # the sidecar's thread logs it once the future is done
+    monkeypatch.setattr(behind, "_send_all", failing)
+    publish_many([("md.1.BTCKRW.trade", {"e": "trade"})], wait=False)
+    behind.flush()
+    deadline = time.monotonic() + 5  # the sidecar's thread logs it once the sending is done
     while "could not publish" not in caplog.text and time.monotonic() < deadline:
         time.sleep(0.01)
 
     assert "could not publish stream messages" in caplog.text
     assert "Redis is down" in caplog.text
+
+
+def test_publishing_without_waiting_gives_up_on_a_layer_that_hangs_and_says_so(
+    monkeypatch, behind, caplog
+):
+    _, release = held_back_layer(monkeypatch)
+    monkeypatch.setattr(behind, "MAX_BEHIND", 0)  # wait for each at once
+    monkeypatch.setattr(behind.sidecar, "TIMEOUT_S", 0.2)
+
+    publish_many([("md.1.BTCKRW.trade", {"e": "trade"})], wait=False)
+    release.set()
+
+    assert "gave up publishing stream messages" in caplog.text
+    assert not behind._behind
+
+
+@pytest.mark.skipif(
+    not isinstance(get_channel_layer(), RedisPubSubChannelLayer),
+    reason="needs the Redis channel layer: set REDIS_URL (CI does)",
+)
+def test_with_redis_events_published_without_waiting_arrive_in_order(behind):
+    layer = get_channel_layer()
+    group = "ud.999.2"
+
+    async def scenario():
+        channel = await layer.new_channel()
+        await layer.group_add(group, channel)
+        await asyncio.sleep(0.2)  # Redis confirms a subscription asynchronously
+        for n in range(40):
+            await sync_to_async(publish_many)(
+                [(group, {"e": "executionReport", "i": n})], wait=False
+            )
+        received = [await asyncio.wait_for(layer.receive(channel), 3) for _ in range(40)]
+        await layer.group_discard(group, channel)
+        return received
+
+    received = async_to_sync(scenario)()
+
+    assert [json.loads(m["text"])["i"] for m in received] == list(range(40))
