@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from functools import lru_cache
 
 from django.contrib.auth import get_user_model
@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 
 from campus.crypto import Undecryptable, decrypt_text, encrypt_text
 from campus.errors import ServiceError
-from campus.sqlrows import Columns, attach, column, in_list, prepared, table
+from campus.sqlrows import Columns, attach, column, in_list, prepared, send, table
 from courses.api import Enrollment, Offering, is_enrolled
+from sandbox.exchange.errors import ApiKeyRejected
 from sandbox.exchange.models import ApiKey
 from sandbox.exchange.selectors import market_by_symbol_join, market_columns, market_of
 from sandbox.wallet.api import open_wallet
@@ -110,12 +111,24 @@ def usable_key_ids(ids: Collection[int]) -> set[int]:
     """Those of the keys `ids` that may act now (as `usable_key` finds them): one query. The
     order desk asks it for the keys of a round's orders that a web process found usable earlier
     (see `desk.place_order`'s `recheck_key`)."""
+    return send_usable_key_ids(ids)()
+
+
+def send_usable_key_ids(ids: Collection[int]) -> Callable[[], set[int]]:
+    """`usable_key_ids`, sent (`sqlrows.send`): the function returned reads the answer, which
+    inside `sqlrows.pipeline()` comes with the other statements' (a batch of orders reads its
+    keys with its locks)."""
     if not ids:
-        return set()
+        return set
     condition, params = in_list("k.id", sorted(set(ids)), "bigint")
-    with prepared() as cursor:
-        cursor.execute(_key_sql("k.id", "", where=condition), params)
-        return {key_id for (key_id,) in cursor.fetchall()}
+    rows = send(_key_sql("k.id", "", where=condition), params)
+    return lambda: {key_id for (key_id,) in rows()}
+
+
+def key_no_longer_usable() -> ApiKeyRejected:
+    """What an order whose key was checked again as it was placed, and may no longer act, is
+    refused with (nothing of it placed)."""
+    return ApiKeyRejected("The key was revoked, or you are no longer enrolled; nothing was placed.")
 
 
 def _key_sql(select: str, joins: str, *, where: str = "") -> str:

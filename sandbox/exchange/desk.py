@@ -39,8 +39,8 @@ from django.conf import settings
 from django.db import connection
 
 from sandbox.exchange import services
-from sandbox.exchange.apikeys import usable_key_ids
-from sandbox.exchange.errors import ApiKeyRejected, ExchangeError
+from sandbox.exchange.apikeys import key_no_longer_usable, usable_key_ids
+from sandbox.exchange.errors import ExchangeError
 from sandbox.exchange.filters import OrderRequest
 from sandbox.exchange.models import Market, Order
 
@@ -90,7 +90,8 @@ def place_order(
     `recheck_key`: the id of the API key the order came with, when the caller found that key
     usable earlier than now (the API keeps the keys it found usable for a few seconds, see
     `api.auth`): the order is refused with `ApiKeyRejected`, and nothing placed, unless the key
-    may still act as the order is placed. A round checks all its orders' keys in one query."""
+    may still act as the order is placed. A round reads all its orders' keys in one query, with
+    its locks."""
     if connection.in_atomic_block:
         return place_alone(Ticket(market, owner_id, request, recheck_key))
     if settings.EXCHANGE_ORDER_DESK_SOCKET:
@@ -123,15 +124,11 @@ def place_order(
 def place_alone(ticket: Ticket) -> Order:
     """`services.place_order` for one ticket (its round was rolled back, or it is inside a
     caller's transaction), its key checked again first if it is to be."""
-    if _tickets_with_unusable_keys([ticket]):
-        raise _key_no_longer_usable()
+    if ticket.recheck_key is not None and not usable_key_ids([ticket.recheck_key]):
+        raise key_no_longer_usable()
     return services.place_order(
         owner_id=ticket.owner_id, market=ticket.market, request=ticket.request
     )
-
-
-def _key_no_longer_usable() -> ApiKeyRejected:
-    return ApiKeyRejected("The key was revoked, or you are no longer enrolled; nothing was placed.")
 
 
 def _lead(queue: _Queue, mine: _Waiting) -> None:
@@ -175,19 +172,14 @@ def place_round(batch: Sequence[Ticket], outcomes: list) -> None:
     """Place a round of tickets for one offering's markets in one transaction, and set each
     one's outcome in `outcomes` (a list as long as `batch`, all None beforehand), also when it
     raises: the saved order or the `ExchangeError` that refused it (`ApiKeyRejected` for a
-    ticket whose key is to be checked again and may no longer act: one query for the round's
-    keys, before the transaction); `AGAIN` if its market was busy with another process (the
+    ticket whose key is to be checked again and may no longer act: the round's keys are read
+    in one query, with its locks); `AGAIN` if its market was busy with another process (the
     ticket is marked `skipped`, to go first in the next round); a `Failed` if the batch failed
     once it may have committed (its callers get the error, and its orders are never placed
-    again); or None, left as it was, if the batch was rolled back as a whole, or its keys could
-    not be checked: place that order alone (`place_alone`)."""
+    again); or None, left as it was, if the batch was rolled back as a whole (its keys could
+    not be read, say): place that order alone (`place_alone`, which checks its key again)."""
     try:
-        refused: dict[Ticket, object] = _tickets_with_unusable_keys(batch)  # by identity
-    except Exception:  # nothing was written: each is placed alone, its key checked again
-        logger.warning("could not check a round's API keys", exc_info=True)
-        return
-    try:
-        found = refused | _placed([ticket for ticket in batch if ticket not in refused])
+        found = _placed(batch)
         outcomes[:] = [found[ticket] for ticket in batch]
     except services.BatchRolledBack:
         logger.info(
@@ -195,9 +187,8 @@ def place_round(batch: Sequence[Ticket], outcomes: list) -> None:
             len(batch),
             exc_info=True,
         )
-        outcomes[:] = [refused.get(ticket) for ticket in batch]
     except BaseException as error:  # perhaps committed: never place these orders again
-        outcomes[:] = [refused.get(ticket) or Failed(error) for ticket in batch]
+        outcomes[:] = [Failed(error)] * len(batch)
         if not isinstance(error, Exception):
             raise
     for ticket, outcome in zip(batch, outcomes, strict=True):
@@ -220,21 +211,12 @@ def _placed(tickets: list[Ticket]) -> dict[Ticket, object]:
         ],
         skip_busy=True,
         wait_for_first=tickets[0].skipped,  # the oldest order is not left out twice
+        recheck_keys=[[ticket.recheck_key for ticket in group] for group in by_market.values()],
     )
     return {
         ticket: AGAIN if results is None else results[n]
         for group, results in zip(by_market.values(), placed, strict=True)
         for n, ticket in enumerate(group)
-    }
-
-
-def _tickets_with_unusable_keys(batch: Sequence[Ticket]) -> dict[Ticket, ApiKeyRejected]:
-    """The tickets whose key is to be checked again and may no longer act, refused."""
-    usable = usable_key_ids({ticket.recheck_key for ticket in batch} - {None})
-    return {
-        ticket: _key_no_longer_usable()
-        for ticket in batch
-        if ticket.recheck_key is not None and ticket.recheck_key not in usable
     }
 
 

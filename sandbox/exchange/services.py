@@ -18,6 +18,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 
 from campus import sqlrows
 from sandbox.exchange.announce import announce, announcements, positions
+from sandbox.exchange.apikeys import key_no_longer_usable, send_usable_key_ids
 from sandbox.exchange.engine import (
     MAKER_WOULD_TAKE,
     STOP_WOULD_TRIGGER,
@@ -114,6 +115,7 @@ def place_batches(
     *,
     skip_busy: bool = False,
     wait_for_first: bool = False,
+    recheck_keys: Sequence[Sequence[int | None]] | None = None,
 ) -> list[list[Order | ExchangeError] | None]:
     """Place orders of any owners in several markets of one offering, each market's in the
     order given, in one transaction: what `place_order` does for each, with the markets locked
@@ -139,12 +141,18 @@ def place_batches(
     market is busy, or with `wait_for_first` (the first group's orders were left out before:
     they must not be left out for ever), it first waits for the first group's market, at most
     `BUSY_WAIT_MS`, then takes what is free of the others; if it got none, all are None, so
-    that a caller may try again with the orders that arrived meanwhile."""
+    that a caller may try again with the orders that arrived meanwhile.
+
+    `recheck_keys`, for each group each entry's API key to check again (or None): an entry
+    whose key may no longer act (`apikeys.usable_key_ids`) is refused with `ApiKeyRejected`,
+    nothing of it placed. The keys are read with the locks, in their round trip (the order desk
+    checks again the keys its web processes found usable a few seconds earlier)."""
     markets = [market for market, _ in groups]
     entries = {market.pk: market_entries for market, market_entries in groups}
     if len(entries) != len(groups) or len({m.offering_id for m in markets}) > 1:
         raise ValueError("a batch holds distinct markets of one offering")
     ids = sorted(entries)
+    keys = {} if recheck_keys is None else dict(zip(entries, recheck_keys, strict=True))
     outcomes: dict[int, list[Order | ExchangeError]] = {}
     decided = False  # from here on the transaction may have committed
     commit = _Commit()
@@ -153,12 +161,13 @@ def place_batches(
         try:
             with transaction.atomic(durable=True):
                 locked, reads = _lock_and_read(
-                    groups, books, skip_busy=skip_busy, wait_for_first=wait_for_first
+                    groups, books, keys, skip_busy=skip_busy, wait_for_first=wait_for_first
                 )
                 try:
                     outcomes = _place_batches_locked(
                         [(books[market.pk], market, entries[market.pk]) for market in locked],
                         reads,
+                        keys,
                         commit=commit,
                     )
                 except BaseException:
@@ -219,7 +228,7 @@ class _AllBusy(Exception):
 BUSY_WAIT_MS = 20
 
 
-def _lock_and_read(groups, books, *, skip_busy: bool, wait_for_first: bool):
+def _lock_and_read(groups, books, keys, *, skip_busy: bool, wait_for_first: bool):
     """Lock the batch's markets (see `place_batches`) and read what placing in them needs:
     (locked markets, `_Reads`). On PostgreSQL that is one round trip (after the transaction's
     BEGIN, which psycopg waits for): the locks, and the reads behind them, go out together
@@ -228,19 +237,19 @@ def _lock_and_read(groups, books, *, skip_busy: bool, wait_for_first: bool):
     if not (skip_busy and connection.features.has_select_for_update_skip_locked):
         locked = lock_markets([market.pk for market, _ in groups])  # SQLite: one writer anyway
         with sqlrows.pipeline():
-            read = _send_reads(groups, books)
+            read = _send_reads(groups, books, keys)
         return locked, read()
     first, others = groups[0][0].pk, sorted(market.pk for market, _ in groups[1:])
     if not wait_for_first:
         with sqlrows.pipeline():  # sent together; the block's end waits for all the answers
             free = send_lock_markets([first, *others], skip_locked=True)
-            read = _send_reads(groups, books)
+            read = _send_reads(groups, books, keys)
         if locked := free():
             return locked, read()
-    return _wait_for_first(groups, books, first, others)
+    return _wait_for_first(groups, books, keys, first, others)
 
 
-def _wait_for_first(groups, books, first: int, others: list[int]):
+def _wait_for_first(groups, books, keys, first: int, others: list[int]):
     """First wait for market `first`, at most BUSY_WAIT_MS (in PostgreSQL's queue for its lock,
     so ahead of those who ask later), then lock what is free of the others, and read: one round
     trip if the first market came in time; if not, one more: the wait is rolled back (to a
@@ -254,7 +263,7 @@ def _wait_for_first(groups, books, first: int, others: list[int]):
             _send_command("RELEASE SAVEPOINT busy_wait")
             sqlrows.send(_RESTORE_LOCK_TIMEOUT, [])
             free = send_lock_markets(others, skip_locked=True)
-            read = _send_reads(groups, books)
+            read = _send_reads(groups, books, keys)
         return sorted([*waited(), *free()], key=lambda market: market.pk), read()
     except OperationalError as error:
         if getattr(error.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
@@ -265,7 +274,7 @@ def _wait_for_first(groups, books, first: int, others: list[int]):
     with sqlrows.pipeline():
         _send_command("RELEASE SAVEPOINT busy_wait")
         free = send_lock_markets(others, skip_locked=True)
-        read = _send_reads(groups, books)
+        read = _send_reads(groups, books, keys)
     if locked := free():
         return locked, read()
     raise _AllBusy()
@@ -301,28 +310,32 @@ def _closed(market: Market, request: OrderRequest) -> ExchangeError:
 class _Reads:
     """What a batch reads before placing: the owners' accounts (and the fee accounts), the client
     order ids already used, fresh order ids, per market the changes its engine catches up on
-    (see `engines.send_catch_up`), and per market the resting orders its orders are likely to
-    fill (`makers.likely_makers`)."""
+    (see `engines.send_catch_up`), per market the resting orders its orders are likely to fill
+    (`makers.likely_makers`), and of the API keys to check again those that may act."""
 
     accounts: list[Account]
     taken: dict[int, set[tuple[int, str]]]
     order_ids: list[int]
     changed: dict[int, Caught | None]
     makers: dict[int, list[Order]]
+    usable_keys: set[int]
 
 
-def _send_reads(groups, books) -> Callable[[], _Reads]:
-    """Send the reads of a batch's (market, entries) groups; the function returned reads them
-    (inside `sqlrows.pipeline()`, all in one round trip)."""
+def _send_reads(groups, books, keys) -> Callable[[], _Reads]:
+    """Send the reads of a batch's (market, entries) groups (and `keys`, their entries' API keys
+    to check again, by market); the function returned reads them (inside `sqlrows.pipeline()`,
+    all in one round trip)."""
     makers = likely_makers(groups, books)
     accounts = _send_batch_accounts(groups, makers.values())
     taken = _send_taken_in_markets(groups)
     order_ids = _send_new_order_ids(sum(len(entries) for _, entries in groups))
     changed = {market.pk: send_catch_up(books[market.pk], market.pk) for market, _ in groups}
     maker_rows = send_orders(sorted(makers)) if makers else list
+    usable = send_usable_key_ids({k for ks in keys.values() for k in ks} - {None})
 
     def read() -> _Reads:
-        found = _Reads(accounts(), taken(), order_ids(), {pk: f() for pk, f in changed.items()}, {})
+        changes = {pk: f() for pk, f in changed.items()}
+        found = _Reads(accounts(), taken(), order_ids(), changes, {}, usable())
         for order in maker_rows():
             found.makers.setdefault(order.market_id, []).append(order)
         return found
@@ -331,15 +344,26 @@ def _send_reads(groups, books) -> Callable[[], _Reads]:
 
 
 def _place_batches_locked(
-    groups, reads: _Reads, *, commit: _Commit
+    groups, reads: _Reads, keys, *, commit: _Commit
 ) -> dict[int, list[Order | ExchangeError]]:
     """`groups`: (book, locked market, entries), in market id order; `reads`: what
-    `_send_reads` read for them (and perhaps for more). `commit` is sent once every write is,
+    `_send_reads` read for them (and perhaps for more); `keys`: by market, each entry's API key
+    to check again, or None (an entry whose key may not act is refused first). `commit` is sent once every write is,
     in their pipeline; if nothing is to be written, not at all. Nothing after it may fail: the
     batch may have committed (so nothing here reads the database, or checks what could only
     be checked before the COMMIT)."""
+    refused = {
+        locked.pk: [
+            key_no_longer_usable() if key is not None and key not in reads.usable_keys else None
+            for key in keys.get(locked.pk) or [None] * len(entries)
+        ]
+        for _, locked, entries in groups
+    }
     outcomes: dict[int, list[Order | ExchangeError]] = {
-        locked.pk: [_closed(locked, request) for _, request in entries]
+        locked.pk: [
+            no or _closed(locked, request)
+            for (_, request), no in zip(entries, refused[locked.pk], strict=True)
+        ]
         for _, locked, entries in groups
         if locked.status != Market.Status.TRADING
     }
@@ -362,8 +386,9 @@ def _place_batches_locked(
         mark_changed(book, locked)
         ids = [next(order_ids) for _ in entries]
         outcomes[locked.pk], placed = _place_in_market(
-            locked, units, engine, settlement, entries, ids, reads.taken[locked.pk], deferred
-        )
+            locked, units, engine, settlement, entries, ids, reads.taken[locked.pk], deferred,
+            refused[locked.pk],
+        )  # fmt: skip
         settled.append((locked, settlement, engine, units, placed))
     deferred.settle()
     with commit.writes():  # on PostgreSQL one round trip for the writes and the COMMIT
@@ -390,14 +415,20 @@ def _place_batches_locked(
     return outcomes
 
 
-def _place_in_market(locked, units, engine, settlement, entries, order_ids, taken, deferred):
+def _place_in_market(
+    locked, units, engine, settlement, entries, order_ids, taken, deferred, refused
+):
     """Admit and match one market's orders of a batch, in order; (outcomes, placed orders).
-    What they do to orders and accounts not read yet waits in `deferred`."""
+    What they do to orders and accounts not read yet waits in `deferred`. `refused`: for each
+    entry, the error it is refused with before anything is looked at (its key), or None."""
     ledger = settlement.batch
     assets = (locked.base_id, locked.quote_id)
     outcomes: list[Order | ExchangeError] = []
     placed: list[Order] = []
-    for (owner_id, request), order_id in zip(entries, order_ids, strict=True):
+    for (owner_id, request), order_id, no in zip(entries, order_ids, refused, strict=True):
+        if no is not None:
+            outcomes.append(no)
+            continue
         deferred.settle_touching(owner_id)
         accounts = {code: settlement.accounts[(owner_id, code)] for code in assets}
         try:

@@ -16,7 +16,7 @@ from sandbox.exchange import desk, services
 from sandbox.exchange.apikeys import create_api_key, revoke_api_key
 from sandbox.exchange.errors import ApiKeyRejected, ExchangeError
 from sandbox.exchange.markets import list_default_markets
-from sandbox.exchange.models import ApiKey, Order
+from sandbox.exchange.models import ApiKey, Market, Order
 from sandbox.wallet.checks import find_ledger_breaks
 from sandbox.wallet.services import open_wallet
 from tests.factories import EnrollmentFactory, OfferingFactory, UserFactory
@@ -331,11 +331,11 @@ def test_after_waiting_for_a_market_the_ledger_s_locks_wait_as_always(
     seen = []
     place = services._place_batches_locked
 
-    def spy(groups, reads, **kwargs):
+    def spy(*args, **kwargs):
         with connections["default"].cursor() as cursor:
             cursor.execute("SHOW lock_timeout")
             seen.append(cursor.fetchone()[0])
-        return place(groups, reads, **kwargs)
+        return place(*args, **kwargs)
 
     monkeypatch.setattr(services, "_place_batches_locked", spy)
     with connections["default"].cursor() as cursor:
@@ -435,6 +435,41 @@ def test_a_round_checks_its_orders_keys_in_one_query_and_refuses_those_that_may_
     assert find_ledger_breaks() == []
 
 
+def test_a_batch_reads_its_keys_with_its_locks_and_refuses_an_order_whose_key_may_not_act(
+    market,
+):
+    owners = market.traders[:2]
+    keys = [key_of(market, owner) for owner in owners]
+    revoke_api_key(user_id=owners[1], key_id=keys[1])
+    entries = [(owner, limit("BUY", "0.001", "90000000")) for owner in owners]
+
+    with CaptureQueriesContext(connection) as captured:
+        (outcomes,) = services.place_batches([(market, entries)], recheck_keys=[keys])
+
+    assert isinstance(outcomes[0], Order), outcomes
+    assert isinstance(outcomes[1], ApiKeyRejected)
+    assert not Order.objects.filter(owner_id=owners[1]).exists()
+    sql = [query["sql"] for query in captured]
+    locks = next(n for n, q in enumerate(sql) if "FOR UPDATE" in q and "exchange_market" in q)
+    reads = next(n for n, q in enumerate(sql) if ApiKey._meta.db_table in q)
+    writes = next(n for n, q in enumerate(sql) if q.startswith("INSERT"))
+    assert locks < reads < writes  # in the transaction, sent with the locks
+    assert find_ledger_breaks() == []
+
+
+def test_in_a_halted_market_an_order_whose_key_may_not_act_is_refused_for_its_key(market):
+    owner = market.traders[0]
+    key = key_of(market, owner)
+    revoke_api_key(user_id=owner, key_id=key)
+    Market.objects.filter(pk=market.pk).update(status=Market.Status.HALT)
+
+    (outcomes,) = services.place_batches(
+        [(market, [(owner, limit("BUY", "0.001", "90000000"))])], recheck_keys=[[key]]
+    )
+
+    assert isinstance(outcomes[0], ApiKeyRejected)
+
+
 def test_a_round_of_orders_without_keys_to_check_reads_no_key(market):
     tickets = [desk.Ticket(market, market.traders[0], limit("BUY", "0.001", "90000000"))]
     outcomes: list = [None]
@@ -452,7 +487,7 @@ def test_a_round_whose_keys_cannot_be_checked_leaves_each_order_to_be_placed_alo
     def unreachable(ids):
         raise OperationalError("the database went away")
 
-    monkeypatch.setattr(desk, "usable_key_ids", unreachable)
+    monkeypatch.setattr(services, "send_usable_key_ids", unreachable)
     tickets = [desk.Ticket(market, market.traders[0], limit("BUY", "0.001", "90000000"), 1)]
     outcomes: list = [None]
 
@@ -462,7 +497,9 @@ def test_a_round_whose_keys_cannot_be_checked_leaves_each_order_to_be_placed_alo
     assert not Order.objects.filter(market=market).exists()
 
 
-def test_an_order_refused_for_its_key_stays_refused_when_its_round_fails(market, monkeypatch):
+def test_an_order_of_a_round_rolled_back_is_refused_for_its_key_when_placed_alone(
+    market, monkeypatch
+):
     def rolled_back(groups, **options):
         raise services.BatchRolledBack()
 
@@ -478,5 +515,8 @@ def test_an_order_refused_for_its_key_stays_refused_when_its_round_fails(market,
 
     desk.place_round(tickets, outcomes)
 
-    assert isinstance(outcomes[0], ApiKeyRejected)
-    assert outcomes[1] is None  # to be placed alone
+    assert outcomes == [None, None]  # each to be placed alone, its key checked again
+    with pytest.raises(ApiKeyRejected):
+        desk.place_alone(tickets[0])
+    assert isinstance(desk.place_alone(tickets[1]), Order)
+    assert not Order.objects.filter(owner_id=owner).exists()
