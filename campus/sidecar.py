@@ -8,9 +8,9 @@ loop that lives as long as the process, so its connections are kept.
 
 The caller of `run` waits for the result, so a message is in the layer when `run` returns (tests
 and the order of a market's events rely on that). `submit` starts the coroutine and returns its
-future without waiting (the order desk publishes its rounds' events so). After a fork (Celery's prefork pool) the child starts
-its own loop on first use. Calling `run` from the sidecar's own thread would wait for itself, so
-it is refused.
+future without waiting (the order desk publishes its rounds' events so). After a fork (Celery's
+prefork pool) the child starts its own loop on first use. Calling `run` from the sidecar's own
+thread would wait for itself, so it is refused.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ offering with `desk.place_round` (one transaction for all of an offering's marke
 each order's sender, and then publishes the round's stream events (each group's in the order they
 were made: a sender waits for its answer, a stream does not; an order placed alone, its round
 rolled back, is answered and its events published before the next is placed), without waiting
-for the channel layer to take them (`streams.publish_many(wait=False)`; stopping, it waits). Orders that
-arrive while it places wait in their sockets for the next round.
+for the channel layer to take them (`streams.publish_many(wait=False)`; stopping, it waits).
+Orders that arrive while it places wait in their sockets for the next round.
 
 When `EXCHANGE_ORDER_DESK_SOCKET` names its socket, `desk.place_order` sends each order there on
 its thread's own connection and waits for the answer: the saved order, or the `ExchangeError`

@@ -230,8 +230,8 @@ BUSY_WAIT_MS = 20
 
 def _lock_and_read(groups, books, keys, *, skip_busy: bool, wait_for_first: bool):
     """Lock the batch's markets (see `place_batches`) and read what placing in them needs:
-    (locked markets, `_Reads`). On PostgreSQL that is one round trip (after the transaction's
-    BEGIN, which psycopg waits for): the locks, and the reads behind them, go out together
+    (locked markets, `_Reads`). On PostgreSQL that is one round trip (the transaction's BEGIN
+    goes with it, `sqlrows.pipeline`): the locks, and the reads behind them, go out together
     (the server runs them in order, so the reads see the markets as locked; those of markets
     left out were read for nothing). Raises _AllBusy if it got no market."""
     if not (skip_busy and connection.features.has_select_for_update_skip_locked):
@@ -348,10 +348,10 @@ def _place_batches_locked(
 ) -> dict[int, list[Order | ExchangeError]]:
     """`groups`: (book, locked market, entries), in market id order; `reads`: what
     `_send_reads` read for them (and perhaps for more); `keys`: by market, each entry's API key
-    to check again, or None (an entry whose key may not act is refused first). `commit` is sent once every write is,
-    in their pipeline; if nothing is to be written, not at all. Nothing after it may fail: the
-    batch may have committed (so nothing here reads the database, or checks what could only
-    be checked before the COMMIT)."""
+    to check again, or None (an entry whose key may not act is refused first). `commit` is sent
+    once every write is, in their pipeline; if nothing is to be written, not at all. Nothing
+    after it may fail: the batch may have committed (so nothing here reads the database, or
+    checks what could only be checked before the COMMIT)."""
     refused = {
         locked.pk: [
             key_no_longer_usable() if key is not None and key not in reads.usable_keys else None
