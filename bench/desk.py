@@ -9,9 +9,9 @@ default blockcampus_bench_desk on the local server, with a history of orders:
 `scratch.exchange_history`), for batches of 1, 4 and 16 limit orders spread over three markets
 (around a reference price, a quarter of them crossing the spread, as in bench/api.py). Sizes
 take turns, round after round, and each figure is the median over the rounds, so that a stall
-of a shared machine does not count. Runs minutes apart can still differ
-by a fifth there: compare two versions in turn, several times. Per batch size: this thread's
-CPU, PostgreSQL's (all its processes), wall time, and the statements sent.
+of a shared machine does not count. Runs minutes apart can still differ by a fifth there:
+compare two versions in turn, several times. Per batch size: this thread's CPU, PostgreSQL's
+(all its processes), wall time, and the statements sent.
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ with `streams.publish_many` on the Redis pub/sub channel layer (BENCH_REDIS_URL,
 redis://127.0.0.1:6379/9), as the desk does: one pipeline of PUBLISH commands per shard. For
 comparison it also sends the same messages with the layer's `group_send`, one after another (how
 they went before). The two take turns, and each figure is the median over the turns of this
-process's CPU and wall time per round (the sending happens on the process's sidecar loop, which
-the caller waits for). Prints a machine line, then `name: value unit` lines.
+process's CPU and wall time per round (the sending happens on the process's sidecar loop; here
+the caller waits for it, to time it, where the desk does not: `publish_many(wait=False)`).
+Prints a machine line, then `name: value unit` lines.
 """
 
 from __future__ import annotations

@@ -109,8 +109,9 @@ def _usable_key_and_market_sql() -> str:
 
 def usable_key_ids(ids: Collection[int]) -> set[int]:
     """Those of the keys `ids` that may act now (as `usable_key` finds them): one query. The
-    order desk asks it for the keys of a round's orders that a web process found usable earlier
-    (see `desk.place_order`'s `recheck_key`)."""
+    order desk asks it again for the keys that a web process found usable earlier (see
+    `desk.place_order`'s `recheck_key`): a round's, with its locks (`send_usable_key_ids`), or an
+    order's placed alone."""
     return send_usable_key_ids(ids)()
 
 

@@ -140,7 +140,8 @@ def publish_many(messages: list[tuple[str, dict]], *, wait: bool = True) -> None
     (waiting for that answer took a tenth of its time). They still go out after everything this
     process published before them this way, one sending after another (`_send_in_turn`). Past
     `MAX_BEHIND` sendings on their way it waits for the oldest: a layer that is down slows the
-    caller rather than filling its memory. `flush` waits for them all."""
+    caller rather than filling its memory. `flush` waits for them all. Not waiting is for one
+    thread of a process (the order desk's loop): the sendings are chained in a list of its own."""
     publisher = getattr(_handed, "publisher", None)
     if publisher is not None:
         publisher(messages)
