@@ -113,7 +113,26 @@ def test_an_order_refused_for_its_weight_is_not_counted_as_an_order(api, setting
     assert response["X-MBX-ORDER-COUNT-10S"] == "2"
 
 
-def test_in_redis_an_order_s_weight_and_count_take_one_round_trip(monkeypatch):
+def _counting_commands(monkeypatch, fail_first_script: bool = False) -> list[str]:
+    """The commands the rate limits send to Redis, by name; with `fail_first_script`, the first
+    script run is answered as by a Redis that has not loaded the script (NOSCRIPT)."""
+    import redis
+    from redis.exceptions import NoScriptError
+
+    sent: list[str] = []
+    execute = redis.Redis.execute_command
+
+    def counted(client, *args, **kwargs):
+        sent.append(str(args[0]))
+        if fail_first_script and args[0] == "EVALSHA" and sent.count("EVALSHA") == 1:
+            raise NoScriptError("NOSCRIPT No matching script. Please use EVAL.")
+        return execute(client, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counted)
+    return sent
+
+
+def test_in_redis_an_order_s_weight_and_count_take_one_command(monkeypatch):
     from django.core.cache import caches
     from django.core.cache.backends.redis import RedisCache
 
@@ -121,22 +140,35 @@ def test_in_redis_an_order_s_weight_and_count_take_one_round_trip(monkeypatch):
 
     if not isinstance(caches["default"], RedisCache):
         pytest.skip("needs Redis as the cache: set REDIS_URL (CI does)")
-    import redis
-
-    trips = []
-    execute = redis.client.Pipeline.execute
-
-    def counted(pipe, *args, **kwargs):
-        trips.append(len(pipe.command_stack))
-        return execute(pipe, *args, **kwargs)
-
-    monkeypatch.setattr(redis.client.Pipeline, "execute", counted)
+    sent = _counting_commands(monkeypatch)
     now = 1_800_000_000.0  # counted under this test's own namespace (conftest)
 
     counts = [ratelimit.charge_order("key:1", 2, now) for _ in range(2)]
 
     assert counts == [(2, 1), (4, 2)]
-    assert len(trips) == 2  # one MULTI each
+    assert sent == ["EVALSHA", "EVALSHA"]  # one round trip each
+
+
+def test_in_redis_the_counting_script_is_loaded_again_when_redis_lost_it(monkeypatch):
+    from django.core.cache import cache, caches
+    from django.core.cache.backends.redis import RedisCache
+
+    from sandbox.exchange.api import ratelimit
+
+    if not isinstance(caches["default"], RedisCache):
+        pytest.skip("needs Redis as the cache: set REDIS_URL (CI does)")
+    sent = _counting_commands(monkeypatch, fail_first_script=True)
+    now = 1_800_000_000.0  # counted under this test's own namespace (conftest)
+    key = ratelimit._key("o10s", "key:2", int(now // 10))
+    try:
+        counts = [ratelimit.charge_order("key:2", 5, now) for _ in range(2)]
+
+        assert counts == [(5, 1), (10, 2)]  # the refused run counted nothing
+        assert sent == ["EVALSHA", "SCRIPT", "EVALSHA", "EVALSHA"]
+        assert cache.get(key) == 2
+    finally:
+        cache.delete(key)
+        cache.delete(ratelimit._key("w1m", "key:2", int(now // 60)))
 
 
 def test_a_malformed_order_is_not_counted_as_an_order(api):
