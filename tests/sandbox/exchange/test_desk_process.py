@@ -129,6 +129,27 @@ def test_orders_sent_together_are_placed_by_the_desk_in_batches(market, order_de
     assert_engine_matches_database(market)
 
 
+def test_an_order_comes_back_from_the_desk_as_the_database_holds_it(
+    market, order_desk, django_assert_num_queries
+):
+    (maker,) = at_once([placing(market, market.traders[0], limit("SELL", "0.002", "90000000"))])
+    (taker,) = at_once([placing(market, market.traders[1], limit("BUY", "0.001", "91000000"))])
+
+    saved = Order.objects.get(pk=taker.pk)
+    for field in Order._meta.concrete_fields:  # every field, as the ORM reads it
+        assert getattr(taker, field.attname) == getattr(saved, field.attname), field
+    assert not taker._state.adding and taker.status == Order.Status.FILLED
+    assert (maker.status, maker.created_at) == (
+        Order.Status.NEW,
+        Order.objects.get(pk=maker.pk).created_at,
+    )
+    (fill,) = taker.new_fills
+    assert fill.pk == Trade.objects.get(buyer_order=taker).pk
+    assert (fill.price, fill.qty, fill.seller_order_id) == (D("90000000"), D("0.001"), maker.pk)
+    with django_assert_num_queries(0):  # the sender's market, attached: no query to read it
+        assert taker.market is not None and taker.market.symbol == market.symbol
+
+
 @pytest.fixture
 def sent(monkeypatch):
     """What the desk sent, in turn: ("answer", owner) to an order's sender, ("publish", groups)
@@ -459,10 +480,13 @@ def test_an_order_whose_sender_hung_up_is_not_placed(market, order_desk, socket_
     while not rounds:  # the first round has begun (it takes 0.2 s)
         assert time.monotonic() < deadline
         time.sleep(0.01)
-    frame = (deskprocess.database_identity(), time.monotonic() + 60, market.traders[1], market)
+    request = limit("BUY", "0.001", "90000000")
+    frame = deskprocess._order_frame(
+        time.monotonic() + 60, market.traders[1], market, request, None
+    )
     with socket.socket(socket.AF_UNIX) as sender:
         sender.connect(str(socket_path))
-        sender.sendall(deskprocess._frame((*frame, limit("BUY", "0.001", "90000000"), None)))
+        sender.sendall(frame)
     first.join(30)
     (later,) = at_once([placing(market, market.traders[2], limit("BUY", "0.001", "90000000"))])
 
@@ -525,7 +549,9 @@ class _Slow:
                 if self.late:
                     self.late = False
                     time.sleep(0.6)
-                conn.sendall(deskprocess._frame(("placed", f"order of {owner_id}")))
+                row = deskprocess._row(Order(id=owner_id, owner_id=owner_id, market_id=0))
+                row = tuple(getattr(value, "value", value) for value in row)  # choices: as read
+                conn.sendall(deskprocess._frame(("placed", (row, []))))
 
 
 def test_a_late_answer_is_never_read_as_the_next_orders(market, socket_path, monkeypatch):
@@ -544,7 +570,7 @@ def test_a_late_answer_is_never_read_as_the_next_orders(market, socket_path, mon
     finally:
         slow.listener.close()
 
-    assert second == "order of 2"
+    assert second.owner_id == 2
 
 
 @pytest.mark.parametrize(
