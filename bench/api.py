@@ -8,8 +8,9 @@ seeds an offering with three markets, traders with API keys and a history of 100
 (`scratch.exchange_history`: a database as a course leaves it after some weeks, not an empty one),
 serves the site as the Procfile does (uvicorn's workers on loopback, and the order desk process
 they hand orders to), and drives it from --clients load-generator processes (not threads of this
-one: the client's own GIL would otherwise be what is measured) with persistent keep-alive
-connections, after a 2-second warm-up on as many connections as either phase uses (so that each
+one: the client's own GIL would otherwise be what is measured), each one thread driving its
+persistent keep-alive connections with a selector (a thread per connection, with http.client,
+took three times the CPU per order, on the machine the server shares), after a 2-second warm-up on as many connections as either phase uses (so that each
 web worker has opened the database connections of all the threads it will use):
 
 1. closed loop, 16 connections placing as fast as answers come: the most orders per second;
@@ -22,10 +23,11 @@ Each connection rotates over its share of the traders' keys, so that no key pass
 100 orders per 10 s (which the API enforces); the load is many students, not one.
 Orders are limit orders around a reference price, a quarter of them crossing the spread.
 Prints a machine line, then `name: value unit` lines, including the CPU each side used per
-order (server: web workers and order desk; PostgreSQL; load generator), which says where the time
-goes, and, over both phases and the warm-up, the orders the desk placed (or refused) per round
-and the time its loop spent on rounds (placing, answering, publishing) per order: the desk places
-one round at a time, so one second over that figure bounds the orders per second it can take.
+order (server: web workers and order desk, and the desk alone; PostgreSQL; load generator),
+which says where the time goes, and, over both phases and the warm-up, the orders the desk placed
+(or refused) per round, the time its loop spent on rounds (placing, answering, publishing) per
+order (the desk places one round at a time, so one second over that figure bounds the orders per
+second it can take), and how much of it went on the rounds' transactions (placing).
 """
 
 from __future__ import annotations
@@ -39,10 +41,11 @@ import multiprocessing
 import os
 import random
 import re
+import selectors
 import signal
+import socket
 import subprocess
 import sys
-import threading
 import time
 from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
@@ -182,103 +185,189 @@ def random_limit(rng: random.Random) -> tuple[str, str, Decimal, Decimal]:
     return symbol, side, price, quantity
 
 
+REQUEST = (
+    "POST /api/v3/order HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-MBX-APIKEY: {key}\r\n"
+    "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {length}\r\n\r\n{body}"
+)
+ORDERS_AHEAD = 1000  # orders each connection draws before a phase, used in turn
+
+
 class Trader:
-    """One keep-alive connection, placing orders for a rotation of traders' keys."""
+    """One keep-alive connection, placing orders for a rotation of traders' keys. It does not
+    wait on its socket itself: its process's loop (`run_connections`) sends on it and reads it.
+
+    Its orders' parameters are drawn before the phase (`ORDERS_AHEAD`, in turn), and each is
+    signed as it is sent, with its timestamp: the load generator shares the machine with the
+    server, so it does as little as a client can per order (one `send`, one `recv`, the HMAC, and
+    the status line and Content-Length read off the answer)."""
 
     def __init__(self, keys: list[tuple[str, str]], seed: int) -> None:
         self.keys = [(key, secret.encode()) for key, secret in keys]
         self.turn = 0
-        self.rng = random.Random(seed)
-        self.conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        rng = random.Random(seed)
+        self.orders = [self.order_params(rng) for _ in range(ORDERS_AHEAD)]
+        self.sock: socket.socket | None = None
+        self.buffer = bytearray()
+        self.due = 0.0  # when the order in flight was due (open loop) or sent (closed loop)
 
-    def order_body(self, secret: bytes) -> str:
-        symbol, side, price, quantity = random_limit(self.rng)
-        params = {
+    @staticmethod
+    def order_params(rng: random.Random) -> str:
+        symbol, side, price, quantity = random_limit(rng)
+        return urlencode({
             "symbol": symbol, "side": side, "type": "LIMIT", "timeInForce": "GTC",
             "price": f"{price:f}", "quantity": f"{quantity:f}",
-            "timestamp": int(time.time() * 1000), "recvWindow": 60000,
-        }  # fmt: skip
-        query = urlencode(params)
-        signature = hmac.new(secret, query.encode(), hashlib.sha256).hexdigest()
-        return f"{query}&signature={signature}"
+        })  # fmt: skip
 
-    def place(self) -> int:
+    def connect(self) -> socket.socket:
+        self.sock = socket.create_connection(("127.0.0.1", PORT), timeout=30)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock.setblocking(False)
+        self.buffer.clear()
+        return self.sock
+
+    def request(self) -> bytes:
+        """The next order, signed now, as the bytes of its HTTP request."""
         key, secret = self.keys[self.turn % len(self.keys)]
+        params = self.orders[self.turn % len(self.orders)]
         self.turn += 1
-        body = self.order_body(secret)
-        headers = {"X-MBX-APIKEY": key, "Content-Type": "application/x-www-form-urlencoded"}
-        try:
-            self.conn.request("POST", "/api/v3/order", body=body, headers=headers)
-            response = self.conn.getresponse()
-            payload = response.read()
-        except (OSError, http.client.HTTPException):
-            self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-            return 599
-        if response.status == 400:
-            code = json.loads(payload).get("code")
-            if code not in (-2010,):  # insufficient balance can happen; anything else is a bug
-                sys.stderr.write(f"bench: refused: {payload[:200]!r}\n")
-        elif response.status != 200:
-            sys.stderr.write(f"bench: HTTP {response.status}: {payload[:200]!r}\n")
-        return response.status
+        query = f"{params}&timestamp={int(time.time() * 1000)}&recvWindow=60000"
+        signature = hmac.new(secret, query.encode(), hashlib.sha256).hexdigest()
+        body = f"{query}&signature={signature}"
+        return REQUEST.format(port=PORT, key=key, length=len(body), body=body).encode()
+
+    def answer(self) -> tuple[int, bytes] | None:
+        """The answer read so far, whole: (status, body), or None while it is not."""
+        end = self.buffer.find(b"\r\n\r\n")
+        if end < 0:
+            return None
+        head = bytes(self.buffer[:end]).split(b"\r\n")
+        length = None
+        for line in head[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        if length is None:  # the API always sends it (api/lane.py); anything else is a bug
+            raise ValueError(f"an answer without Content-Length: {head[0]!r}")
+        if len(self.buffer) < end + 4 + length:
+            return None
+        body = bytes(self.buffer[end + 4 : end + 4 + length])
+        del self.buffer[: end + 4 + length]
+        return int(head[0].split()[1]), body
 
 
-def run_threads(traders: list[Trader], loop) -> tuple[list[float], float]:
-    """Run `loop(trader, record)` on a thread per trader; returns the recorded latencies and this
-    process's CPU seconds."""
+def checked(status: int, payload: bytes) -> int:
+    """The answer's status; refusals other than an insufficient balance are reported."""
+    if status == 400:
+        code = json.loads(payload).get("code")
+        if code not in (-2010,):  # insufficient balance can happen; anything else is a bug
+            sys.stderr.write(f"bench: refused: {payload[:200]!r}\n")
+    elif status != 200:
+        sys.stderr.write(f"bench: HTTP {status}: {payload[:200]!r}\n")
+    return status
+
+
+def run_connections(traders: list[Trader], schedule: Schedule) -> tuple[list[float], float]:
+    """Drive the traders' connections from this process's one thread, with a selector: while a
+    connection is idle and an order of the `schedule` is due, send it there; once the schedule
+    is over, stop when the orders in flight are answered. Returns the latencies of the orders
+    placed (answered 200), each from when it was due, and this process's CPU seconds."""
     cpu = time.process_time()
     latencies: list[float] = []
-    lock = threading.Lock()
-
-    def record(latency: float) -> None:
-        with lock:
-            latencies.append(latency)
-
-    threads = [threading.Thread(target=loop, args=(t, record)) for t in traders]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    selector = selectors.DefaultSelector()
+    for trader in traders:
+        selector.register(trader.connect(), selectors.EVENT_READ, trader)
+    idle, busy = list(traders), 0
+    while True:
+        now = time.time()
+        while idle and (due := schedule.next_due(now)) is not None and due <= now:
+            trader = idle.pop()
+            trader.due = schedule.take()
+            try:
+                trader.sock.sendall(trader.request())
+                busy += 1
+            except OSError:
+                reconnect(selector, trader)
+                idle.append(trader)
+        due = schedule.next_due(now)
+        if due is None and not busy:
+            break
+        wait = 0.5 if due is None or not idle else max(0.0, due - now)
+        for key, _ in selector.select(wait):
+            trader = key.data
+            try:
+                chunk = trader.sock.recv(1 << 16)
+            except BlockingIOError:
+                continue
+            except OSError:
+                chunk = b""
+            if not chunk:  # the server hung up: the order in flight is lost (not counted)
+                reconnect(selector, trader)
+                busy -= 1
+                idle.append(trader)
+                continue
+            trader.buffer += chunk
+            if (answer := trader.answer()) is not None:
+                if checked(*answer) == 200:
+                    latencies.append(time.time() - trader.due)
+                busy -= 1
+                idle.append(trader)
+    for trader in traders:
+        selector.unregister(trader.sock)
+        trader.sock.close()
+    selector.close()
     return latencies, time.process_time() - cpu
+
+
+class Schedule:
+    """When a process's orders are due. Closed loop (`rate` None): each as soon as a connection
+    is free, until `start + seconds`. Open loop: orders n = first, first + step, ... of a
+    schedule in which order n is due at start + n / rate, until `give_up`."""
+
+    def __init__(self, start: float, seconds: float, rate: float | None = None,
+                 first: int = 0, step: int = 1, give_up: float | None = None) -> None:  # fmt: skip
+        self.start, self.seconds, self.rate = start, seconds, rate
+        self.n, self.step = first, step
+        self.total = None if rate is None else int(rate * seconds)
+        self.give_up = give_up
+
+    def next_due(self, now: float) -> float | None:
+        """When the next order is due (perhaps already), or None if there are no more."""
+        if self.rate is None:
+            return now if now < self.start + self.seconds else None
+        if self.n >= self.total or now > self.give_up:
+            return None  # those still unsent are dropped, and not counted as achieved
+        return self.start + self.n / self.rate
+
+    def take(self) -> float:
+        """The next order's due time (it goes now)."""
+        if self.rate is None:
+            return time.time()
+        due = self.start + self.n / self.rate
+        self.n += self.step
+        return due
+
+
+def reconnect(selector: selectors.BaseSelector, trader: Trader) -> None:
+    selector.unregister(trader.sock)
+    trader.sock.close()
+    selector.register(trader.connect(), selectors.EVENT_READ, trader)
 
 
 def closed_loop(job: tuple) -> tuple[list[float], float]:
     """A load-generator process: its connections send the next order as each answer arrives."""
     shares, seconds = job
-    stop = time.monotonic() + seconds
-
-    def loop(trader: Trader, record) -> None:
-        while time.monotonic() < stop:
-            started = time.perf_counter()
-            if trader.place() == 200:
-                record(time.perf_counter() - started)
-
-    return run_threads([Trader(keys, seed) for seed, keys in shares], loop)
+    traders = [Trader(keys, seed) for seed, keys in shares]
+    return run_connections(traders, Schedule(time.time(), seconds))
 
 
 def open_loop(job: tuple) -> tuple[list[float], float]:
-    """A load-generator process sending orders n = first, first + step, ... of a schedule in
-    which order n is due at start + n / rate; latency counts from when it was due."""
+    """A load-generator process sending its orders of an open-loop schedule (`Schedule`);
+    latency counts from when each was due. An order that finds every connection busy waits for
+    the first one free (the wait is counted)."""
     shares, start, rate, seconds, first, step = job
-    total = int(rate * seconds)
-    schedule = iter(range(first, total, step))
-    slot_lock = threading.Lock()
-    give_up = start + seconds + GRACE
-
-    def loop(trader: Trader, record) -> None:
-        while True:
-            with slot_lock:
-                n = next(schedule, None)
-            if n is None or time.time() > give_up:
-                return
-            due = start + n / rate
-            if due > time.time():
-                time.sleep(due - time.time())
-            if trader.place() == 200:
-                record(time.time() - due)
-
-    return run_threads([Trader(keys, seed) for seed, keys in shares], loop)
+    traders = [Trader(keys, seed) for seed, keys in shares]
+    schedule = Schedule(start, seconds, rate, first, step, give_up=start + seconds + GRACE)
+    return run_connections(traders, schedule)
 
 
 def shares(keys: list[tuple[str, str]], connections: int, processes: int) -> list[list]:
@@ -331,10 +420,14 @@ def pids_named(name: str) -> list[int]:
     return pids
 
 
-def measure(pool, servers, jobs, loop, *, redis: bool) -> tuple[list[float], float, dict]:
+def measure(
+    pool, servers, jobs, loop, *, redis: bool, desk: bool
+) -> tuple[list[float], float, dict]:
     """Run a phase; returns latencies, wall seconds and CPU seconds used by each side (Redis's
-    too when the server uses it)."""
+    too when the server uses it; and of the server's, the order desk process's, when it runs)."""
     sides = {"server": lambda: server_pids(servers), "postgres": lambda: pids_named("postgres")}
+    if desk:  # the first server (start_servers)
+        sides["desk"] = lambda: [servers[0].pid]
     if redis:
         sides["redis"] = lambda: pids_named("redis-server")
     before = {side: cpu_seconds(pids()) for side, pids in sides.items()}
@@ -381,7 +474,9 @@ def main() -> None:
             warm = max(CONNECTIONS, OPEN_CONNECTIONS)
             drive(pool, [(s, 2) for s in shares(keys, warm, args.clients)], closed_loop)
             closed = [(s, args.seconds) for s in shares(keys, CONNECTIONS, args.clients)]
-            latencies, _, cpu = measure(pool, servers, closed, closed_loop, redis=bool(args.redis))
+            latencies, _, cpu = measure(
+                pool, servers, closed, closed_loop, redis=bool(args.redis), desk=not args.no_desk
+            )
             print(f"api_max_orders_per_s: {len(latencies) / args.seconds:.0f} orders/s")
             print(f"api_max_p50_ms: {percentile(latencies, 0.5) * 1000:.1f} ms")
             print_cpu("api_max", cpu, len(latencies))
@@ -390,7 +485,9 @@ def main() -> None:
                 (s, start, args.rate, args.seconds, n, args.clients)
                 for n, s in enumerate(shares(keys, OPEN_CONNECTIONS, args.clients))
             ]
-            latencies, _, cpu = measure(pool, servers, opened, open_loop, redis=bool(args.redis))
+            latencies, _, cpu = measure(
+                pool, servers, opened, open_loop, redis=bool(args.redis), desk=not args.no_desk
+            )
             elapsed = time.time() - start
         print(f"api_offered_orders_per_s: {args.rate:.0f} orders/s")
         print(f"api_sustained_orders_per_s: {len(latencies) / elapsed:.0f} orders/s")
@@ -402,12 +499,16 @@ def main() -> None:
             os.killpg(server.pid, signal.SIGTERM)
             said, _ = server.communicate(timeout=30)
             counts = re.search(
-                r"(\d+) orders placed or refused in (\d+) rounds, busy ([\d.]+)", said or ""
+                r"(\d+) orders placed or refused in (\d+) rounds, busy ([\d.]+) s, placing "
+                r"([\d.]+)",
+                said or "",
             )
             if counts:
-                placed, rounds, busy = int(counts[1]), int(counts[2]), float(counts[3])
+                placed, rounds = int(counts[1]), int(counts[2])
+                busy, placing = float(counts[3]), float(counts[4])
                 print(f"api_desk_orders_per_round: {placed / max(rounds, 1):.1f} orders")
                 print(f"api_desk_busy_per_order: {busy / max(placed, 1) * 1000:.2f} ms")
+                print(f"api_desk_placing_per_order: {placing / max(placed, 1) * 1000:.2f} ms")
 
 
 if __name__ == "__main__":

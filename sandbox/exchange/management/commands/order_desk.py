@@ -51,5 +51,6 @@ class Command(BaseCommand):
         order_desk.serve(stop, ready=lambda: self.stdout.write(f"Order desk on {path}"))
         self.stdout.write(
             f"Order desk stopped: {order_desk.placed} orders placed or refused in "
-            f"{order_desk.rounds} rounds, busy {order_desk.busy_s:.3f} s."
+            f"{order_desk.rounds} rounds, busy {order_desk.busy_s:.3f} s, placing "
+            f"{order_desk.placing_s:.3f} s."
         )
