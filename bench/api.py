@@ -190,6 +190,7 @@ REQUEST = (
     "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {length}\r\n\r\n{body}"
 )
 ORDERS_AHEAD = 1000  # orders each connection draws before a phase, used in turn
+ANSWER_TIMEOUT_S = 30.0
 
 
 class Trader:
@@ -209,6 +210,7 @@ class Trader:
         self.sock: socket.socket | None = None
         self.buffer = bytearray()
         self.due = 0.0  # when the order in flight was due (open loop) or sent (closed loop)
+        self.sent = 0.0  # when it was sent
 
     @staticmethod
     def order_params(rng: random.Random) -> str:
@@ -269,27 +271,34 @@ def checked(status: int, payload: bytes) -> int:
 def run_connections(traders: list[Trader], schedule: Schedule) -> tuple[list[float], float]:
     """Drive the traders' connections from this process's one thread, with a selector: while a
     connection is idle and an order of the `schedule` is due, send it there; once the schedule
-    is over, stop when the orders in flight are answered. Returns the latencies of the orders
-    placed (answered 200), each from when it was due, and this process's CPU seconds."""
+    is over, stop when the orders in flight are answered. An order the server hangs up on, or
+    leaves unanswered `ANSWER_TIMEOUT_S`, is lost (not counted); its connection is opened again,
+    as is an idle one the server closed (uvicorn's keep-alive timeout). Returns the latencies of
+    the orders placed (answered 200), each from when it was due, and this process's CPU
+    seconds."""
     cpu = time.process_time()
     latencies: list[float] = []
     selector = selectors.DefaultSelector()
     for trader in traders:
         selector.register(trader.connect(), selectors.EVENT_READ, trader)
-    idle, busy = list(traders), 0
+    idle, in_flight = list(traders), set()
     while True:
         now = time.time()
         while idle and (due := schedule.next_due(now)) is not None and due <= now:
             trader = idle.pop()
-            trader.due = schedule.take()
+            trader.due, trader.sent = schedule.take(), now
             try:
                 trader.sock.sendall(trader.request())
-                busy += 1
+                in_flight.add(trader)
             except OSError:
                 reconnect(selector, trader)
                 idle.append(trader)
+        for trader in [t for t in in_flight if now - t.sent > ANSWER_TIMEOUT_S]:
+            reconnect(selector, trader)
+            in_flight.discard(trader)
+            idle.append(trader)
         due = schedule.next_due(now)
-        if due is None and not busy:
+        if due is None and not in_flight:
             break
         wait = 0.5 if due is None or not idle else max(0.0, due - now)
         for key, _ in selector.select(wait):
@@ -300,16 +309,17 @@ def run_connections(traders: list[Trader], schedule: Schedule) -> tuple[list[flo
                 continue
             except OSError:
                 chunk = b""
-            if not chunk:  # the server hung up: the order in flight is lost (not counted)
+            if not chunk:  # the server hung up
                 reconnect(selector, trader)
-                busy -= 1
-                idle.append(trader)
+                if trader in in_flight:
+                    in_flight.discard(trader)
+                    idle.append(trader)
                 continue
             trader.buffer += chunk
             if (answer := trader.answer()) is not None:
                 if checked(*answer) == 200:
                     latencies.append(time.time() - trader.due)
-                busy -= 1
+                in_flight.discard(trader)
                 idle.append(trader)
     for trader in traders:
         selector.unregister(trader.sock)
