@@ -10,14 +10,16 @@ serves the site as the Procfile does (uvicorn's workers on loopback, and the ord
 they hand orders to), and drives it from --clients load-generator processes (not threads of this
 one: the client's own GIL would otherwise be what is measured), each one thread driving its
 persistent keep-alive connections with a selector (a thread per connection, with http.client,
-took three times the CPU per order, on the machine the server shares), after a 2-second warm-up on as many connections as either phase uses (so that each
-web worker has opened the database connections of all the threads it will use):
+took three times the CPU per order, on the machine the server shares), after a 2-second warm-up
+on as many connections as either phase uses (so that each web worker has opened the database
+connections of all the threads it will use):
 
 1. closed loop, 16 connections placing as fast as answers come: the most orders per second;
 2. open loop on 24 connections at --rate orders per second for --seconds: achieved rate and
    latency percentiles, measured from each order's scheduled send time (so queueing is counted,
    not hidden). Orders still unsent 5 s after the window are dropped and counted as not
-   achieved.
+   achieved. An order the server hangs up on, or leaves unanswered for 30 s, is lost: not
+   counted as achieved either, and reported (`api_lost_orders`).
 
 Each connection rotates over its share of the traders' keys, so that no key passes Binance's
 100 orders per 10 s (which the API enforces); the load is many students, not one.
@@ -27,7 +29,7 @@ order (server: web workers and order desk, and the desk alone; PostgreSQL; load 
 which says where the time goes, and, over both phases and the warm-up, the orders the desk placed
 (or refused) per round, the time its loop spent on rounds (placing, answering, publishing) per
 order (the desk places one round at a time, so one second over that figure bounds the orders per
-second it can take), and how much of it went on the rounds' transactions (placing).
+second it can take), and how much of it went on placing the rounds (`desk.place_round`).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import deque
 from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 from urllib.parse import urlencode
@@ -268,24 +271,25 @@ def checked(status: int, payload: bytes) -> int:
     return status
 
 
-def run_connections(traders: list[Trader], schedule: Schedule) -> tuple[list[float], float]:
+def run_connections(traders: list[Trader], schedule: Schedule) -> tuple[list[float], float, int]:
     """Drive the traders' connections from this process's one thread, with a selector: while a
     connection is idle and an order of the `schedule` is due, send it there; once the schedule
     is over, stop when the orders in flight are answered. An order the server hangs up on, or
     leaves unanswered `ANSWER_TIMEOUT_S`, is lost (not counted); its connection is opened again,
-    as is an idle one the server closed (uvicorn's keep-alive timeout). Returns the latencies of
-    the orders placed (answered 200), each from when it was due, and this process's CPU
-    seconds."""
+    as is an idle one the server closed (uvicorn's keep-alive timeout). Idle connections take
+    the orders in turn, so that each connection's keys stay within the API's order rate limit.
+    Returns the latencies of the orders placed (answered 200), each from when it was due, this
+    process's CPU seconds, and the orders lost."""
     cpu = time.process_time()
     latencies: list[float] = []
     selector = selectors.DefaultSelector()
     for trader in traders:
         selector.register(trader.connect(), selectors.EVENT_READ, trader)
-    idle, in_flight = list(traders), set()
+    idle, in_flight, lost = deque(traders), set(), 0
     while True:
         now = time.time()
         while idle and (due := schedule.next_due(now)) is not None and due <= now:
-            trader = idle.pop()
+            trader = idle.popleft()
             trader.due, trader.sent = schedule.take(), now
             try:
                 trader.sock.sendall(trader.request())
@@ -293,10 +297,12 @@ def run_connections(traders: list[Trader], schedule: Schedule) -> tuple[list[flo
             except OSError:
                 reconnect(selector, trader)
                 idle.append(trader)
+                lost += 1
         for trader in [t for t in in_flight if now - t.sent > ANSWER_TIMEOUT_S]:
             reconnect(selector, trader)
             in_flight.discard(trader)
             idle.append(trader)
+            lost += 1
         due = schedule.next_due(now)
         if due is None and not in_flight:
             break
@@ -314,9 +320,10 @@ def run_connections(traders: list[Trader], schedule: Schedule) -> tuple[list[flo
                 if trader in in_flight:
                     in_flight.discard(trader)
                     idle.append(trader)
+                    lost += 1
                 continue
             trader.buffer += chunk
-            if (answer := trader.answer()) is not None:
+            if trader in in_flight and (answer := trader.answer()) is not None:
                 if checked(*answer) == 200:
                     latencies.append(time.time() - trader.due)
                 in_flight.discard(trader)
@@ -325,7 +332,7 @@ def run_connections(traders: list[Trader], schedule: Schedule) -> tuple[list[flo
         selector.unregister(trader.sock)
         trader.sock.close()
     selector.close()
-    return latencies, time.process_time() - cpu
+    return latencies, time.process_time() - cpu, lost
 
 
 class Schedule:
@@ -358,9 +365,19 @@ class Schedule:
 
 
 def reconnect(selector: selectors.BaseSelector, trader: Trader) -> None:
+    """The trader's connection, opened again; a server that refuses connections for 5 s ends
+    the run (it is down)."""
     selector.unregister(trader.sock)
     trader.sock.close()
-    selector.register(trader.connect(), selectors.EVENT_READ, trader)
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            selector.register(trader.connect(), selectors.EVENT_READ, trader)
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise SystemExit("bench: the server refuses connections") from None
+            time.sleep(0.05)
 
 
 def closed_loop(job: tuple) -> tuple[list[float], float]:
@@ -386,9 +403,11 @@ def shares(keys: list[tuple[str, str]], connections: int, processes: int) -> lis
     return [dealt[p::processes] for p in range(processes)]
 
 
-def drive(pool, jobs: list[tuple], loop) -> tuple[list[float], float]:
+def drive(pool, jobs: list[tuple], loop) -> tuple[list[float], float, int]:
+    """Run a phase on the load-generator processes: latencies, their CPU, orders lost."""
     results = pool.map(loop, jobs)
-    return [x for latencies, _ in results for x in latencies], sum(cpu for _, cpu in results)
+    latencies = [x for latencies, _, _ in results for x in latencies]
+    return latencies, sum(cpu for _, cpu, _ in results), sum(lost for _, _, lost in results)
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -430,22 +449,20 @@ def pids_named(name: str) -> list[int]:
     return pids
 
 
-def measure(
-    pool, servers, jobs, loop, *, redis: bool, desk: bool
-) -> tuple[list[float], float, dict]:
-    """Run a phase; returns latencies, wall seconds and CPU seconds used by each side (Redis's
-    too when the server uses it; and of the server's, the order desk process's, when it runs)."""
+def measure(pool, servers, jobs, loop, *, redis: bool, desk: bool) -> tuple[list[float], int, dict]:
+    """Run a phase; returns latencies, the orders lost (`run_connections`), and CPU seconds used
+    by each side (Redis's too when the server uses it; and, of the server's, the order desk
+    process's alone, when it runs)."""
     sides = {"server": lambda: server_pids(servers), "postgres": lambda: pids_named("postgres")}
     if desk:  # the first server (start_servers)
         sides["desk"] = lambda: [servers[0].pid]
     if redis:
         sides["redis"] = lambda: pids_named("redis-server")
     before = {side: cpu_seconds(pids()) for side, pids in sides.items()}
-    started = time.perf_counter()
-    latencies, client_cpu = drive(pool, jobs, loop)
+    latencies, client_cpu, lost = drive(pool, jobs, loop)
     cpu = {side: cpu_seconds(pids()) - before[side] for side, pids in sides.items()}
     cpu["client"] = client_cpu
-    return latencies, time.perf_counter() - started, cpu
+    return latencies, lost, cpu
 
 
 def print_cpu(prefix: str, cpu: dict[str, float], orders: int) -> None:
@@ -484,10 +501,11 @@ def main() -> None:
             warm = max(CONNECTIONS, OPEN_CONNECTIONS)
             drive(pool, [(s, 2) for s in shares(keys, warm, args.clients)], closed_loop)
             closed = [(s, args.seconds) for s in shares(keys, CONNECTIONS, args.clients)]
-            latencies, _, cpu = measure(
+            latencies, lost, cpu = measure(
                 pool, servers, closed, closed_loop, redis=bool(args.redis), desk=not args.no_desk
             )
             print(f"api_max_orders_per_s: {len(latencies) / args.seconds:.0f} orders/s")
+            print(f"api_max_lost_orders: {lost} orders")
             print(f"api_max_p50_ms: {percentile(latencies, 0.5) * 1000:.1f} ms")
             print_cpu("api_max", cpu, len(latencies))
             start = time.time() + 0.5
@@ -495,12 +513,13 @@ def main() -> None:
                 (s, start, args.rate, args.seconds, n, args.clients)
                 for n, s in enumerate(shares(keys, OPEN_CONNECTIONS, args.clients))
             ]
-            latencies, _, cpu = measure(
+            latencies, lost, cpu = measure(
                 pool, servers, opened, open_loop, redis=bool(args.redis), desk=not args.no_desk
             )
             elapsed = time.time() - start
         print(f"api_offered_orders_per_s: {args.rate:.0f} orders/s")
         print(f"api_sustained_orders_per_s: {len(latencies) / elapsed:.0f} orders/s")
+        print(f"api_lost_orders: {lost} orders")
         print(f"api_p50_ms: {percentile(latencies, 0.5) * 1000:.1f} ms")
         print(f"api_p99_ms: {percentile(latencies, 0.99) * 1000:.1f} ms")
         print_cpu("api", cpu, len(latencies))

@@ -20,8 +20,10 @@ When `EXCHANGE_ORDER_DESK_SOCKET` names its socket, `desk.place_order` sends eac
 its thread's own connection and waits for the answer: the saved order, or the `ExchangeError`
 that refused it (which changed nothing).
 
-- If the desk process cannot be reached, or serves another database, nothing was placed, and the
-  order is placed in this process as before (`NOT_SENT`); the desk is not tried again for
+- If the desk process cannot be reached, serves another database, or reads orders in rows of
+  another shape (`frame_shape`: a release that changed a model, one process restarted on it
+  before the other), nothing was placed, and the order is placed in this process as before
+  (`NOT_SENT`); the desk is not tried again for
   `RETRY_AFTER_S`, so a stopped desk costs one failed connect per second, not one per order.
 - An order still waiting in the desk `QUEUE_DEADLINE_S` after it was sent, or whose sender hung
   up, is not placed: its sender gets `DeskBusy` (Binance's -1008, HTTP 503: not placed, try
@@ -48,6 +50,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import logging
 import os
 import pickle
@@ -60,6 +63,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 
@@ -125,8 +129,9 @@ def place_order(
     *, owner_id: int, market: Market, request: OrderRequest, recheck_key: int | None = None
 ) -> Order | object:
     """Place the order through the desk process: its saved order, or `NOT_SENT` if the desk
-    could not be reached or serves another database (nothing was placed). Raises the
-    `ServiceError` that refused it, `DeskBusy`, or `OrderStatusUnknown`."""
+    could not be reached, serves another database or reads orders of another shape (nothing
+    was placed). Raises the `ServiceError` that refused it, `DeskBusy`, or `OrderStatusUnknown`
+    (also for an answer that cannot be read here: the order may have been placed)."""
     if time.monotonic() < _down_until:
         return NOT_SENT
     expires = time.monotonic() + QUEUE_DEADLINE_S  # CLOCK_MONOTONIC: one clock for the host
@@ -144,13 +149,20 @@ def place_order(
         _pause()
         raise OrderStatusUnknown() from None
     if kind == "placed":
-        return _placed_order(value, market)
+        try:
+            return _placed_order(value, market)
+        except Exception:  # a bug, or processes out of step: placed, but not readable here
+            logger.exception("the order desk's answer could not be read")
+            _pause()
+            raise OrderStatusUnknown() from None
     if kind == "refused":
         raise value
     if kind == "busy":
         raise DeskBusy()
     if kind == "elsewhere":
         return _not_sent(f"the order desk serves another database ({value})")
+    if kind == "other shape":
+        return _not_sent(f"the order desk reads orders of another shape ({value})")
     logger.error("the order desk failed an order: %s", value)
     raise OrderStatusUnknown()
 
@@ -228,11 +240,19 @@ def _order_frame(
 ) -> bytes:
     """An order for the desk (`OrderDesk._ticket` reads it)."""
     row, request_row = _row(market), _request_row(request)
-    return _frame((database_identity(), expires, owner_id, row, request_row, recheck_key))
+    return _frame(
+        (database_identity(), frame_shape(), expires, owner_id, row, request_row, recheck_key)
+    )
 
 
 def _row(instance: Model) -> tuple:
-    return tuple([getattr(instance, name) for name in _attnames(type(instance))])
+    """Choices as their plain values, as the database gives them (a TextChoices member made
+    inside its model's class does not pickle)."""
+    return tuple([_plain(getattr(instance, name)) for name in _attnames(type(instance))])
+
+
+def _plain(value):
+    return value.value if isinstance(value, Enum) else value
 
 
 def _from_row(model: type[Model], row) -> Model:
@@ -247,8 +267,22 @@ def _attnames(model: type[Model]) -> list[str]:
     return [field.attname for field in model._meta.concrete_fields]
 
 
+@lru_cache(maxsize=1)
+def frame_shape() -> str:
+    """The fields the rows of a frame hold, in order: a web process and a desk that disagree
+    (one restarted on a release that changed a model, the other not yet) must not read each
+    other's rows. The desk answers an order of another shape `other shape`, and its sender
+    places it itself, as when the desk cannot be reached."""
+    names = [*(_attnames(model) for model in (Market, Order, Trade)), _REQUEST_FIELDS]
+    return hashlib.sha256(repr(names).encode()).hexdigest()[:16]
+
+
+def _is_id(value) -> bool:
+    return type(value) is int
+
+
 def _request_row(request: OrderRequest) -> tuple:
-    return tuple([getattr(request, field.name) for field in _REQUEST_FIELDS])
+    return tuple([getattr(request, name) for name in _REQUEST_FIELDS])
 
 
 def _request_from_row(row) -> OrderRequest:
@@ -257,7 +291,7 @@ def _request_from_row(row) -> OrderRequest:
     return OrderRequest(*row)
 
 
-_REQUEST_FIELDS = dataclasses.fields(OrderRequest)
+_REQUEST_FIELDS = [field.name for field in dataclasses.fields(OrderRequest)]
 
 
 def _order_rows(order: Order) -> tuple[tuple, list[tuple]]:
@@ -315,7 +349,7 @@ class OrderDesk:
         self.placed = 0  # orders placed or refused, and rounds placed, since it started
         self.rounds = 0
         self.busy_s = 0.0  # seconds spent on rounds (placing, answering, publishing)
-        self.placing_s = 0.0  # of which in `desk.place_round` (its transaction)
+        self.placing_s = 0.0  # of which in `desk.place_round` (busy markets waited for too)
 
     def serve(self, stop: threading.Event | None = None, ready: Callable[[], None] | None = None):
         """Answer orders until `stop` is set (or for ever)."""
@@ -426,23 +460,30 @@ class OrderDesk:
             del buffer[: HEADER.size + size]
             try:
                 ticket = self._ticket(frame, conn)
+                if ticket is not None:
+                    self.waiting.setdefault(ticket.market.offering_id, deque()).append(ticket)
             except Exception:
                 logger.exception("the order desk dropped a connection that sent a bad frame")
                 hung_up = True
                 break
-            if ticket is not None:
-                self.waiting.setdefault(ticket.market.offering_id, deque()).append(ticket)
         if hung_up:
             self._drop(conn)
 
     def _ticket(self, frame: bytes, conn: socket.socket) -> _Sent | None:
-        database, expires, owner_id, market, request, key = pickle.loads(frame)  # noqa: S301 (owner-only socket)
-        market, request = _from_row(Market, market), _request_from_row(request)
+        """The order a frame holds; None if it was answered at once (meant for another
+        database, or in rows of another shape). Raises on a frame that is not an order."""
+        database, shape, expires, owner_id, market, request, key = pickle.loads(frame)  # noqa: S301 (owner-only socket)
         if database != self.database:
             self._send(conn, ("elsewhere", self.database))
             return None
+        if shape != frame_shape():
+            self._send(conn, ("other shape", frame_shape()))
+            return None
+        market, request = _from_row(Market, market), _request_from_row(request)
+        if not (_is_id(market.pk) and _is_id(market.offering_id) and _is_id(owner_id)):
+            raise TypeError("not an order: ids that are not numbers")
         key = None if key is None else int(key)
-        return _Sent(market, int(owner_id), request, key, conn=conn, expires=float(expires))
+        return _Sent(market, owner_id, request, key, conn=conn, expires=float(expires))
 
     def _drop(self, conn: socket.socket) -> None:
         """Forget a connection; its orders still waiting are not placed (see `_round`)."""

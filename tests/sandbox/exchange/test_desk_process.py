@@ -412,18 +412,31 @@ def test_a_restarted_desk_is_found_again_on_the_same_thread(market, socket_path,
     assert Order.objects.filter(market=market).count() == 2
 
 
+def _order_frame_of(market_row, request_row=None, *, shape=None) -> bytes:
+    """An order frame as a sender would send it, with these rows."""
+    request_row = request_row or deskprocess._request_row(limit("BUY", "0.001", "90000000"))
+    shape = shape or deskprocess.frame_shape()
+    identity = deskprocess.database_identity()
+    return deskprocess._frame(
+        (identity, shape, time.monotonic() + 60, 1, market_row, request_row, None)
+    )
+
+
 @pytest.mark.parametrize(
     "frame",
     [
-        deskprocess.HEADER.pack(5) + b"hello",  # not a pickle
-        deskprocess._frame(("a", "tuple", "of", "the", "wrong", "shape")),
-        deskprocess._frame(("db", 0.0, 1, "not a market", "not a request", None)),
+        lambda market: deskprocess.HEADER.pack(5) + b"hello",  # not a pickle
+        lambda market: deskprocess._frame(("a", "tuple", "of", "the", "wrong", "shape")),
+        lambda market: _order_frame_of("not a market", "not a request"),
+        lambda market: _order_frame_of(deskprocess._row(market)[:-1]),  # a field short
+        lambda market: _order_frame_of((None,) * len(deskprocess._row(market))),  # no ids
+        lambda market: _order_frame_of(([],) * len(deskprocess._row(market))),  # unhashable
     ],
 )
 def test_a_bad_frame_loses_its_own_connection_only(market, order_desk, socket_path, rounds, frame):
     with socket.socket(socket.AF_UNIX) as rogue:
         rogue.connect(str(socket_path))
-        rogue.sendall(frame)
+        rogue.sendall(frame(market))
         rogue.settimeout(5)
         assert rogue.recv(10) == b""  # dropped
 
@@ -524,6 +537,63 @@ def test_a_desk_on_another_database_places_nothing(market, order_desk, rounds, m
     assert len(rounds) == 1
 
 
+def test_an_order_in_rows_of_another_shape_is_placed_by_its_sender(
+    market, order_desk, socket_path, rounds, monkeypatch
+):
+    with socket.socket(socket.AF_UNIX) as sender:  # a web process of another release, say
+        sender.connect(str(socket_path))
+        sender.sendall(_order_frame_of(deskprocess._row(market), shape="another release"))
+        sender.settimeout(5)
+        assert deskprocess._read_frame(sender) == ("other shape", deskprocess.frame_shape())
+
+    def old_release(expires, owner_id, market, request, key):
+        rows = deskprocess._row(market), deskprocess._request_row(request)
+        identity = deskprocess.database_identity()
+        return deskprocess._frame((identity, "another release", expires, owner_id, *rows, key))
+
+    monkeypatch.setattr(deskprocess, "_order_frame", old_release)
+    (result,) = at_once([placing(market, market.traders[0], limit("BUY", "0.001", "90000000"))])
+
+    assert isinstance(result, Order)  # placed by its sender, as if the desk were down
+    assert [name for name, _ in rounds] != ["order-desk"]
+    assert len(rounds) == 1 and Order.objects.filter(market=market).count() == 1
+
+
+def test_an_answer_that_cannot_be_read_says_status_unknown(market, socket_path):
+    answering = _Answering(socket_path, ("placed", ("not", "the", "rows", "of", "an order")))
+    try:
+        with pytest.raises(deskprocess.OrderStatusUnknown):  # it may have been placed
+            desk.place_order(
+                owner_id=market.traders[0], market=market, request=limit("BUY", "1", "9e7")
+            )
+        assert deskprocess._down_until > time.monotonic()  # this process places its own a while
+    finally:
+        answering.close()
+
+
+class _Answering:
+    """A desk that answers every order with `answer`."""
+
+    def __init__(self, path: Path, answer: tuple) -> None:
+        self.answer = answer
+        self.listener = socket.socket(socket.AF_UNIX)
+        self.listener.bind(str(path))
+        self.listener.listen()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = self.listener.accept()
+            with conn:
+                deskprocess._read_frame(conn)
+                conn.sendall(deskprocess._frame(self.answer))
+
+    def close(self) -> None:
+        self.listener.close()
+        self.thread.join(5)
+
+
 class _Slow:
     """A desk that answers its first order late (after the sender gave up), then the next ones
     at once; each answer names the owner it is for."""
@@ -545,13 +615,12 @@ class _Slow:
     def _answer(self, conn) -> None:
         with conn, contextlib.suppress(OSError, EOFError):
             while True:
-                owner_id = deskprocess._read_frame(conn)[2]
+                owner_id = deskprocess._read_frame(conn)[3]  # after the database, shape, deadline
                 if self.late:
                     self.late = False
                     time.sleep(0.6)
-                row = deskprocess._row(Order(id=owner_id, owner_id=owner_id, market_id=0))
-                row = tuple(getattr(value, "value", value) for value in row)  # choices: as read
-                conn.sendall(deskprocess._frame(("placed", (row, []))))
+                order = Order(id=owner_id, owner_id=owner_id, market_id=0)
+                conn.sendall(deskprocess._frame(("placed", deskprocess._order_rows(order))))
 
 
 def test_a_late_answer_is_never_read_as_the_next_orders(market, socket_path, monkeypatch):
