@@ -25,11 +25,13 @@ Each connection rotates over its share of the traders' keys, so that no key pass
 100 orders per 10 s (which the API enforces); the load is many students, not one.
 Orders are limit orders around a reference price, a quarter of them crossing the spread.
 Prints a machine line, then `name: value unit` lines, including the CPU each side used per
-order (server: web workers and order desk, and the desk alone; PostgreSQL; load generator),
-which says where the time goes, and, over both phases and the warm-up, the orders the desk placed
-(or refused) per round, the time its loop spent on rounds (placing, answering, publishing) per
-order (the desk places one round at a time, so one second over that figure bounds the orders per
-second it can take), and how much of it went on placing the rounds (`desk.place_round`).
+order (server: web workers and order desk, and the desk alone; PostgreSQL; load generator), which
+says where the time goes, with how long the desk's loop waited for a CPU per order (the scheduler's
+count: two cores shared by every process), and, over both phases and the warm-up, the orders the
+desk placed (or refused) per round, the time its loop spent on rounds (placing, answering,
+publishing) per order (the desk places one round at a time, so one second over that figure bounds
+the orders per second it can take), and how much of it went on placing the rounds
+(`desk.place_round`).
 """
 
 from __future__ import annotations
@@ -452,22 +454,40 @@ def pids_named(name: str) -> list[int]:
 def measure(pool, servers, jobs, loop, *, redis: bool, desk: bool) -> tuple[list[float], int, dict]:
     """Run a phase; returns latencies, the orders lost (`run_connections`), and CPU seconds used
     by each side (Redis's too when the server uses it; and, of the server's, the order desk
-    process's alone, when it runs)."""
+    process's alone, when it runs, with the seconds its loop waited for a CPU: "desk_queued")."""
     sides = {"server": lambda: server_pids(servers), "postgres": lambda: pids_named("postgres")}
     if desk:  # the first server (start_servers)
         sides["desk"] = lambda: [servers[0].pid]
     if redis:
         sides["redis"] = lambda: pids_named("redis-server")
     before = {side: cpu_seconds(pids()) for side, pids in sides.items()}
+    queued = run_queue_seconds(servers[0].pid) if desk else 0.0
     latencies, client_cpu, lost = drive(pool, jobs, loop)
     cpu = {side: cpu_seconds(pids()) - before[side] for side, pids in sides.items()}
     cpu["client"] = client_cpu
+    if desk:
+        cpu["desk_queued"] = run_queue_seconds(servers[0].pid) - queued
     return latencies, lost, cpu
+
+
+def run_queue_seconds(pid: int) -> float:
+    """Seconds the process's main thread (the order desk's loop) has spent ready to run but
+    waiting for a CPU, from the scheduler's count (/proc/<pid>/schedstat); 0 where it cannot be
+    read."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def print_cpu(prefix: str, cpu: dict[str, float], orders: int) -> None:
     for side, seconds in cpu.items():
-        print(f"{prefix}_{side}_cpu_per_order: {seconds / max(orders, 1) * 1000:.2f} ms")
+        name = (
+            f"{prefix}_{side}_per_order"
+            if side == "desk_queued"
+            else f"{prefix}_{side}_cpu_per_order"
+        )
+        print(f"{name}: {seconds / max(orders, 1) * 1000:.2f} ms")
 
 
 def main() -> None:

@@ -344,16 +344,30 @@ def test_an_unreachable_desk_leaves_orders_to_this_process_and_is_not_tried_each
     assert len(tries) == 2
 
 
-class _Mute:
-    """A desk that reads an order and hangs up without answering (it died mid-batch)."""
+class _FakeDesk:
+    """A stand-in for the desk process, listening at `path`: `_serve` on a thread of its own."""
 
     def __init__(self, path: Path) -> None:
         self.listener = socket.socket(socket.AF_UNIX)
         self.listener.bind(str(path))
         self.listener.listen()
-        self.received: list = []
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
+
+    def _serve(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.listener.close()
+        self.thread.join(5)
+
+
+class _Mute(_FakeDesk):
+    """A desk that reads an order and hangs up without answering (it died mid-batch)."""
+
+    def __init__(self, path: Path) -> None:
+        self.received: list = []
+        super().__init__(path)
 
     def _serve(self) -> None:
         conn, _ = self.listener.accept()
@@ -365,8 +379,7 @@ class _Mute:
 def mute_desk(socket_path):
     mute = _Mute(socket_path)
     yield mute
-    mute.listener.close()
-    mute.thread.join(5)
+    mute.close()
 
 
 def test_an_answer_lost_after_sending_is_status_unknown_and_never_placed_again(
@@ -571,16 +584,12 @@ def test_an_answer_that_cannot_be_read_says_status_unknown(market, socket_path):
         answering.close()
 
 
-class _Answering:
-    """A desk that answers every order with `answer`."""
+class _Answering(_FakeDesk):
+    """A desk that answers an order with `answer`."""
 
     def __init__(self, path: Path, answer: tuple) -> None:
         self.answer = answer
-        self.listener = socket.socket(socket.AF_UNIX)
-        self.listener.bind(str(path))
-        self.listener.listen()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        super().__init__(path)
 
     def _serve(self) -> None:
         with contextlib.suppress(OSError):
@@ -589,22 +598,14 @@ class _Answering:
                 deskprocess._read_frame(conn)
                 conn.sendall(deskprocess._frame(self.answer))
 
-    def close(self) -> None:
-        self.listener.close()
-        self.thread.join(5)
 
-
-class _Slow:
+class _Slow(_FakeDesk):
     """A desk that answers its first order late (after the sender gave up), then the next ones
     at once; each answer names the owner it is for."""
 
     def __init__(self, path: Path) -> None:
         self.late = True
-        self.listener = socket.socket(socket.AF_UNIX)
-        self.listener.bind(str(path))
-        self.listener.listen()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        super().__init__(path)
 
     def _serve(self) -> None:
         with contextlib.suppress(OSError):
