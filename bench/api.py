@@ -451,10 +451,13 @@ def pids_named(name: str) -> list[int]:
     return pids
 
 
-def measure(pool, servers, jobs, loop, *, redis: bool, desk: bool) -> tuple[list[float], int, dict]:
-    """Run a phase; returns latencies, the orders lost (`run_connections`), and CPU seconds used
-    by each side (Redis's too when the server uses it; and, of the server's, the order desk
-    process's alone, when it runs, with the seconds its loop waited for a CPU: "desk_queued")."""
+def measure(
+    pool, servers, jobs, loop, *, redis: bool, desk: bool
+) -> tuple[list[float], int, dict, float | None]:
+    """Run a phase; returns latencies, the orders lost (`run_connections`), CPU seconds used by
+    each side (Redis's too when the server uses it; and, of the server's, the order desk
+    process's alone, when it runs), and the seconds the desk's loop waited for a CPU (None
+    without a desk)."""
     sides = {"server": lambda: server_pids(servers), "postgres": lambda: pids_named("postgres")}
     if desk:  # the first server (start_servers)
         sides["desk"] = lambda: [servers[0].pid]
@@ -465,9 +468,8 @@ def measure(pool, servers, jobs, loop, *, redis: bool, desk: bool) -> tuple[list
     latencies, client_cpu, lost = drive(pool, jobs, loop)
     cpu = {side: cpu_seconds(pids()) - before[side] for side, pids in sides.items()}
     cpu["client"] = client_cpu
-    if desk:
-        cpu["desk_queued"] = run_queue_seconds(servers[0].pid) - queued
-    return latencies, lost, cpu
+    queued = run_queue_seconds(servers[0].pid) - queued if desk else None
+    return latencies, lost, cpu, queued
 
 
 def run_queue_seconds(pid: int) -> float:
@@ -480,14 +482,11 @@ def run_queue_seconds(pid: int) -> float:
         return 0.0
 
 
-def print_cpu(prefix: str, cpu: dict[str, float], orders: int) -> None:
+def print_cpu(prefix: str, cpu: dict[str, float], queued: float | None, orders: int) -> None:
     for side, seconds in cpu.items():
-        name = (
-            f"{prefix}_{side}_per_order"
-            if side == "desk_queued"
-            else f"{prefix}_{side}_cpu_per_order"
-        )
-        print(f"{name}: {seconds / max(orders, 1) * 1000:.2f} ms")
+        print(f"{prefix}_{side}_cpu_per_order: {seconds / max(orders, 1) * 1000:.2f} ms")
+    if queued is not None:
+        print(f"{prefix}_desk_queued_per_order: {queued / max(orders, 1) * 1000:.2f} ms")
 
 
 def main() -> None:
@@ -521,19 +520,19 @@ def main() -> None:
             warm = max(CONNECTIONS, OPEN_CONNECTIONS)
             drive(pool, [(s, 2) for s in shares(keys, warm, args.clients)], closed_loop)
             closed = [(s, args.seconds) for s in shares(keys, CONNECTIONS, args.clients)]
-            latencies, lost, cpu = measure(
+            latencies, lost, cpu, queued = measure(
                 pool, servers, closed, closed_loop, redis=bool(args.redis), desk=not args.no_desk
             )
             print(f"api_max_orders_per_s: {len(latencies) / args.seconds:.0f} orders/s")
             print(f"api_max_lost_orders: {lost} orders")
             print(f"api_max_p50_ms: {percentile(latencies, 0.5) * 1000:.1f} ms")
-            print_cpu("api_max", cpu, len(latencies))
+            print_cpu("api_max", cpu, queued, len(latencies))
             start = time.time() + 0.5
             opened = [
                 (s, start, args.rate, args.seconds, n, args.clients)
                 for n, s in enumerate(shares(keys, OPEN_CONNECTIONS, args.clients))
             ]
-            latencies, lost, cpu = measure(
+            latencies, lost, cpu, queued = measure(
                 pool, servers, opened, open_loop, redis=bool(args.redis), desk=not args.no_desk
             )
             elapsed = time.time() - start
@@ -542,7 +541,7 @@ def main() -> None:
         print(f"api_lost_orders: {lost} orders")
         print(f"api_p50_ms: {percentile(latencies, 0.5) * 1000:.1f} ms")
         print(f"api_p99_ms: {percentile(latencies, 0.99) * 1000:.1f} ms")
-        print_cpu("api", cpu, len(latencies))
+        print_cpu("api", cpu, queued, len(latencies))
     finally:
         for server in reversed(servers):
             os.killpg(server.pid, signal.SIGTERM)

@@ -144,7 +144,7 @@ class Columns:
             values[index] = convert(values[index], expression, db)
         made, start = [], 0
         for model, _alias in self.parts:
-            names = _attnames(model)
+            names = attnames(model)
             made.append(model.from_db(db.alias, names, values[start : start + len(names)]))
             start += len(names)
         return tuple(made)
@@ -165,7 +165,8 @@ class Columns:
 
 
 @lru_cache(maxsize=64)
-def _attnames(model: type[Model]) -> list[str]:
+def attnames(model: type[Model]) -> list[str]:
+    """The attribute names of `model`'s concrete fields, in their order (a row's, `from_db`'s)."""
     return [field.attname for field in model._meta.concrete_fields]
 
 

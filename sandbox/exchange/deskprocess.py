@@ -72,6 +72,7 @@ from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Model
 
 from campus.errors import ServiceError
+from campus.sqlrows import attach, attnames
 from sandbox.exchange import desk, streams
 from sandbox.exchange.api import dbthreads
 from sandbox.exchange.errors import ExchangeError
@@ -248,7 +249,7 @@ def _order_frame(
 def _row(instance: Model) -> tuple:
     """Choices as their plain values, as the database gives them (a TextChoices member made
     inside its model's class does not pickle)."""
-    return tuple([_plain(getattr(instance, name)) for name in _attnames(type(instance))])
+    return tuple([_plain(getattr(instance, name)) for name in attnames(type(instance))])
 
 
 def _plain(value):
@@ -257,14 +258,9 @@ def _plain(value):
 
 def _from_row(model: type[Model], row) -> Model:
     """The instance of `model` a `_row` was taken from, as read from the database."""
-    if not isinstance(row, tuple) or len(row) != len(_attnames(model)):
+    if not isinstance(row, tuple) or len(row) != len(attnames(model)):
         raise TypeError(f"not a row of {model.__name__}")
-    return model.from_db(DEFAULT_DB_ALIAS, _attnames(model), list(row))
-
-
-@lru_cache(maxsize=8)
-def _attnames(model: type[Model]) -> list[str]:
-    return [field.attname for field in model._meta.concrete_fields]
+    return model.from_db(DEFAULT_DB_ALIAS, attnames(model), list(row))
 
 
 @lru_cache(maxsize=1)
@@ -273,7 +269,7 @@ def frame_shape() -> str:
     (one restarted on a release that changed a model, the other not yet) must not read each
     other's rows. The desk answers an order of another shape `other shape`, and its sender
     places it itself, as when the desk cannot be reached."""
-    names = [*(_attnames(model) for model in (Market, Order, Trade)), _REQUEST_FIELDS]
+    names = [*(attnames(model) for model in (Market, Order, Trade)), _REQUEST_FIELDS]
     return hashlib.sha256(repr(names).encode()).hexdigest()[:16]
 
 
@@ -305,7 +301,7 @@ def _placed_order(rows: tuple[tuple, list[tuple]], market: Market) -> Order:
     order = _from_row(Order, row)
     order.new_fills = [_from_row(Trade, fill) for fill in fills]
     if order.market_id == market.pk:
-        Order.market.field.set_cached_value(order, market)
+        attach(order, "market", market)
     return order
 
 
