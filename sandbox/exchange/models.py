@@ -72,9 +72,15 @@ class Order(models.Model):
     Type = models.TextChoices("Type", [member.name for member in engine.OrderKind])
     Status = models.TextChoices("Status", [member.name for member in engine.OrderStatus])
 
-    market = models.ForeignKey(Market, on_delete=models.CASCADE, related_name="orders")
+    # no index of their own: order_client_id_once and order_owner_market lead with them
+    market = models.ForeignKey(
+        Market, on_delete=models.CASCADE, related_name="orders", db_index=False
+    )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="exchange_orders"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="exchange_orders",
+        db_index=False,
     )
     client_order_id = models.CharField(max_length=36)
     side = models.CharField(max_length=4, choices=Side.choices)
@@ -128,14 +134,22 @@ class Order(models.Model):
 
 
 class Trade(models.Model):
-    market = models.ForeignKey(Market, on_delete=models.CASCADE, related_name="trades")
+    # market, buyer, seller: no index of their own (trade_market_recent, trade_buyer and
+    # trade_seller lead with them)
+    market = models.ForeignKey(
+        Market, on_delete=models.CASCADE, related_name="trades", db_index=False
+    )
     price = money_field(_("price"))
     qty = money_field(_("quantity"))
     quote_qty = money_field(_("quote quantity"))
     buyer_order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
     seller_order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
-    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    seller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     is_buyer_maker = models.BooleanField()
     buyer_fee = money_field(_("buyer fee (base asset)"))
     seller_fee = money_field(_("seller fee (quote asset)"))

@@ -158,9 +158,13 @@ class Posting(models.Model):
         AVAILABLE = "available", _("available")
         LOCKED = "locked", _("locked")
 
-    journal = models.ForeignKey(Journal, on_delete=models.PROTECT, related_name="postings")
+    # journal: posting_journal_asset leads with it; asset: no query looks postings up by asset
+    # alone (the ledger check reads them all), and each index costs every posting written
+    journal = models.ForeignKey(
+        Journal, on_delete=models.PROTECT, related_name="postings", db_index=False
+    )
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
-    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="+")
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="+", db_index=False)
     bucket = models.CharField(max_length=9, choices=Bucket.choices)
     amount = money_field(_("amount"))
 
@@ -169,6 +173,10 @@ class Posting(models.Model):
         verbose_name_plural = _("postings")
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="posting_not_zero"),
+        ]
+        # the balance trigger (migration 0002) sums a journal's postings per asset
+        indexes = [
+            models.Index(fields=["journal", "asset"], name="wallet_posting_journal_asset"),
         ]
 
     def __str__(self) -> str:
