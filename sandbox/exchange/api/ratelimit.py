@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
+import threading
 import weakref
 
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.redis import RedisCache
+from redis.connection import AbstractConnection as RedisConnection
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from sandbox.exchange.api.errors import TooManyOrders, TooMuchWeight
 
@@ -102,16 +107,35 @@ def _add_in_redis(backend: RedisCache, counters: list[tuple[str, int, int]]) -> 
     order), and a MULTI of each counter's start and increment was six commands to send and six
     answers to parse, about half of the call's CPU in the web process. Django keeps an int as a
     plain Redis integer, so `cache.get` still reads the count. The counters are all on the
-    primary (a write goes to the first server). The command goes as it is (`execute_command`):
-    redis-py's own methods inspect their arguments on every call."""
-    client = _writer(backend)
+    primary (a write goes to the first server). The command goes on this thread's own
+    connection (`_connection`)."""
     keys = [key for key, _amount, _timeout in counters]
     arguments = [value for _key, amount, timeout in counters for value in (amount, timeout)]
+    command = ("EVALSHA", _COUNT_SHA, len(keys), *keys, *arguments)
     try:
-        return client.execute_command("EVALSHA", _COUNT_SHA, len(keys), *keys, *arguments)
+        return _ask(backend, command)
     except NoScriptError:  # a Redis that restarted, or flushed its scripts, since it was loaded
-        client.execute_command("SCRIPT", "LOAD", _COUNT)
-        return client.execute_command("EVALSHA", _COUNT_SHA, len(keys), *keys, *arguments)
+        _ask(backend, ("SCRIPT", "LOAD", _COUNT))
+        return _ask(backend, command)
+
+
+def _ask(backend: RedisCache, command: tuple) -> object:
+    """`command`'s answer, on this thread's connection. A connection that fails (Redis
+    restarted, a socket timed out) is closed (`_send`), and the command goes once more on a new
+    one, as redis-py's client retries once."""
+    try:
+        return _send(_connection(backend), command)
+    except (RedisConnectionError, RedisTimeoutError, OSError):
+        return _send(_connection(backend), command)
+
+
+def _send(connection: RedisConnection, command: tuple) -> object:
+    try:
+        connection.send_command(*command)
+        return connection.read_response()
+    except (RedisConnectionError, RedisTimeoutError, OSError):
+        connection.disconnect()  # no answer left unread on it; it reconnects when next used
+        raise
 
 
 # Each key a window's counter: started at 0 with its timeout by the window's first call (SET NX
@@ -127,13 +151,29 @@ return counts
 _COUNT_SHA = hashlib.sha1(_COUNT.encode()).hexdigest()  # noqa: S324 (Redis names scripts so)
 
 
-_writers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_kept = threading.local()
 
 
-def _writer(backend: RedisCache):
-    """A client of the backend's primary, kept while the backend lives: Django makes a new one
-    for every call, on the backend's connection pool, which does not change."""
-    client = _writers.get(backend)
-    if client is None:
-        client = _writers[backend] = backend._cache.get_client(write=True)
-    return client
+def _connection(backend: RedisCache) -> RedisConnection:
+    """This thread's own connection to the backend's primary, kept while the backend lives.
+    Through redis-py's client, a command also takes a connection from the pool and gives it
+    back, under the pool's lock, and goes through the client's retry wrapper: more than half of
+    a count's CPU in the web process (47 µs against 110 µs a count, scratch timing). A
+    connection serves one thread at a time, so each thread keeps its own."""
+    connections = getattr(_kept, "connections", None)
+    if connections is None:
+        connections = _kept.connections = weakref.WeakKeyDictionary()
+    connection = connections.get(backend)
+    if connection is None:
+        pool = backend._cache.get_client(write=True).connection_pool
+        connection = connections[backend] = pool.get_connection()
+    return connection
+
+
+def _forget_connections() -> None:
+    """In a forked child (Celery's workers): the parent's sockets are not this process's."""
+    global _kept
+    _kept = threading.local()
+
+
+os.register_at_fork(after_in_child=_forget_connections)

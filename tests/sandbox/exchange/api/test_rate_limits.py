@@ -115,32 +115,37 @@ def test_an_order_refused_for_its_weight_is_not_counted_as_an_order(api, setting
 
 def _counting_commands(monkeypatch, fail_first_script: bool = False) -> list[str]:
     """The commands the rate limits send to Redis, by name; with `fail_first_script`, the first
-    script run is answered as by a Redis that has not loaded the script (NOSCRIPT)."""
-    import redis
-    from redis.exceptions import NoScriptError
+    script run names a script Redis does not hold, so that Redis answers it NOSCRIPT, as one
+    that has not loaded the script does."""
+    from redis.connection import AbstractConnection
 
     sent: list[str] = []
-    execute = redis.Redis.execute_command
+    send = AbstractConnection.send_command
 
-    def counted(client, *args, **kwargs):
+    def counted(connection, *args, **kwargs):
         sent.append(str(args[0]))
         if fail_first_script and args[0] == "EVALSHA" and sent.count("EVALSHA") == 1:
-            raise NoScriptError("NOSCRIPT No matching script. Please use EVAL.")
-        return execute(client, *args, **kwargs)
+            args = (args[0], "0" * 40, *args[2:])
+        return send(connection, *args, **kwargs)
 
-    monkeypatch.setattr(redis.Redis, "execute_command", counted)
+    monkeypatch.setattr(AbstractConnection, "send_command", counted)
     return sent
 
 
-def test_in_redis_an_order_s_weight_and_count_take_one_command(monkeypatch):
+def _redis_cache():
     from django.core.cache import caches
     from django.core.cache.backends.redis import RedisCache
 
-    from sandbox.exchange.api import ratelimit
-
     if not isinstance(caches["default"], RedisCache):
         pytest.skip("needs Redis as the cache: set REDIS_URL (CI does)")
-    ratelimit._writer(caches["default"]).script_load(ratelimit._COUNT)  # as after the first call
+    return caches["default"]
+
+
+def test_in_redis_an_order_s_weight_and_count_take_one_command(monkeypatch):
+    from sandbox.exchange.api import ratelimit
+
+    backend = _redis_cache()
+    backend._cache.get_client(write=True).script_load(ratelimit._COUNT)  # as after a first call
     sent = _counting_commands(monkeypatch)
     now = 1_800_000_000.0  # counted under this test's own namespace (conftest)
 
@@ -151,17 +156,14 @@ def test_in_redis_an_order_s_weight_and_count_take_one_command(monkeypatch):
 
 
 def test_in_redis_the_counting_script_is_loaded_again_when_redis_lost_it(monkeypatch):
-    from django.core.cache import cache, caches
-    from django.core.cache.backends.redis import RedisCache
+    from django.core.cache import cache
+    from redis.exceptions import NoScriptError
 
     from sandbox.exchange.api import ratelimit
 
-    if not isinstance(caches["default"], RedisCache):
-        pytest.skip("needs Redis as the cache: set REDIS_URL (CI does)")
-    from redis.exceptions import NoScriptError
-
+    backend = _redis_cache()
     with pytest.raises(NoScriptError):  # what Redis answers for a script it does not hold
-        ratelimit._writer(caches["default"]).execute_command("EVALSHA", "0" * 40, 0)
+        backend._cache.get_client(write=True).execute_command("EVALSHA", "0" * 40, 0)
     sent = _counting_commands(monkeypatch, fail_first_script=True)
     now = 1_800_000_000.0  # counted under this test's own namespace (conftest)
     key = ratelimit._key("o10s", "key:2", int(now // 10))
@@ -183,3 +185,38 @@ def test_a_malformed_order_is_not_counted_as_an_order(api):
 
     assert refused.json()["code"] == -1121
     assert response["X-MBX-ORDER-COUNT-10S"] == "1"
+
+
+def test_in_redis_a_count_goes_on_a_new_connection_when_redis_dropped_the_kept_one():
+    from django.core.cache import cache
+
+    from sandbox.exchange.api import ratelimit
+
+    backend = _redis_cache()
+    now = 1_800_000_000.0  # counted under this test's own namespace (conftest)
+    assert ratelimit.charge_weight("ip:192.0.2.7", 1, now) == 1
+    kept = ratelimit._connection(backend)
+    kept.send_command("CLIENT", "ID")
+    client_id = kept.read_response()
+    backend._cache.get_client(write=True).execute_command("CLIENT", "KILL", "ID", client_id)
+    try:
+        assert ratelimit.charge_weight("ip:192.0.2.7", 1, now) == 2  # sent again, counted once
+        kept.send_command("CLIENT", "ID")
+        assert kept.read_response() != client_id  # it reconnected
+    finally:
+        cache.delete(ratelimit._key("w1m", "ip:192.0.2.7", int(now // 60)))
+
+
+def test_in_redis_a_forked_child_does_not_count_on_its_parent_s_connection():
+    import os
+
+    from sandbox.exchange.api import ratelimit
+
+    backend = _redis_cache()
+    parents = ratelimit._connection(backend)
+    child = os.fork()
+    if child == 0:  # the child: exit 0 only if it got a connection of its own
+        os._exit(0 if ratelimit._connection(backend) is not parents else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert ratelimit._connection(backend) is parents  # the parent keeps its own
