@@ -82,3 +82,15 @@ def test_production_settings_pass_check_deploy_without_warnings():
 
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_prepared_statements_on_postgresql_run_on_one_generic_plan():
+    from campus.config import GENERIC_PLANS
+
+    plain = database_config("postgres://u@127.0.0.1:5432/db")
+    kept = database_config("postgres://u@127.0.0.1:5432/db?options=-c%20statement_timeout%3D5000")
+    unprepared = database_config("postgres://u@127.0.0.1:5432/db", prepared=False)
+
+    assert plain["OPTIONS"]["options"] == "-c plan_cache_mode=force_generic_plan" == GENERIC_PLANS
+    assert kept["OPTIONS"]["options"] == f"-c statement_timeout=5000 {GENERIC_PLANS}"
+    assert "options" not in unprepared.get("OPTIONS", {})  # a pooler may refuse the option

@@ -416,3 +416,19 @@ def test_the_changed_orders_read_walks_the_markets_changes_not_every_order(excha
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "order_book_changes" in plan, plan
     assert "exchange_order_pkey" not in plan, plan
+
+
+def test_a_prepared_statement_runs_on_its_generic_plan_from_its_first_run(exchange, on_postgres):
+    """campus/config.py `GENERIC_PLANS`: planned once, not again for each run's values."""
+    sql = "SELECT symbol FROM exchange_market WHERE id = ANY(%s::bigint[])"
+    for _ in range(3):
+        with sqlrows.prepared() as cursor:
+            cursor.execute(sql, [[exchange.btc.pk]])
+            assert cursor.fetchone() == ("BTCKRW",)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = %s",
+            [sql.replace("%s", "$1")],
+        )
+        assert cursor.fetchone() == (3, 0)
