@@ -210,13 +210,64 @@ def test_in_redis_a_count_goes_on_a_new_connection_when_redis_dropped_the_kept_o
 def test_in_redis_a_forked_child_does_not_count_on_its_parent_s_connection():
     import os
 
+    from django.core.cache import cache
+
     from sandbox.exchange.api import ratelimit
 
     backend = _redis_cache()
+    now = 1_800_000_000.0  # counted under this test's own namespace (conftest)
     parents = ratelimit._connection(backend)
     child = os.fork()
-    if child == 0:  # the child: exit 0 only if it got a connection of its own
-        os._exit(0 if ratelimit._connection(backend) is not parents else 1)
+    if child == 0:  # the child: exit 0 only if it counted on a connection of its own
+        code = 1
+        try:
+            own = ratelimit._connection(backend) is not parents
+            code = 0 if own and ratelimit.charge_weight("ip:192.0.2.8", 1, now) == 1 else 1
+        finally:
+            os._exit(code)
     _, status = os.waitpid(child, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-    assert ratelimit._connection(backend) is parents  # the parent keeps its own
+    try:
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert ratelimit._connection(backend) is parents  # the parent keeps its own
+        assert ratelimit.charge_weight("ip:192.0.2.8", 1, now) == 2  # and it still answers
+    finally:
+        cache.delete(ratelimit._key("w1m", "ip:192.0.2.8", int(now // 60)))
+
+
+def test_in_redis_each_thread_counts_on_a_connection_of_its_own():
+    import threading
+
+    from django.core.cache import cache
+
+    from sandbox.exchange.api import ratelimit
+
+    backend = _redis_cache()  # one backend, shared by the threads below
+    now = 1_800_000_000.0  # counted under this test's own namespace (conftest)
+    connections, counts, start = [], [], threading.Barrier(4)
+
+    def count() -> None:
+        start.wait()
+        connections.append(ratelimit._connection(backend))
+        for _ in range(50):
+            counts.append(ratelimit._add_in_redis(backend, [(_weight_key(now), 1, 65)])[0])
+
+    threads = [threading.Thread(target=count) for _ in range(4)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len({id(connection) for connection in connections}) == 4
+        assert sorted(counts) == list(range(1, 201))  # every answer read by the thread that asked
+    finally:
+        cache.delete(ratelimit._key("w1m", "ip:192.0.2.9", int(now // 60)))
+
+
+def _weight_key(now: float) -> str:
+    from django.core.cache import caches
+
+    from sandbox.exchange.api import ratelimit
+
+    return caches["default"].make_and_validate_key(
+        ratelimit._key("w1m", "ip:192.0.2.9", int(now // 60))
+    )
