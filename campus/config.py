@@ -48,17 +48,22 @@ def env_bool(env: environ.Env, name: str, default: bool) -> bool:
 # psycopg prepares a statement after this many runs on a connection; Django turns that off. The
 # hot path's few fixed statements ask for it (campus/sqlrows.py `prepared`), nothing else does.
 PREPARE_WHEN_ASKED = 2**31 - 1
-# ... and each of them runs on one plan, made at its first run: by default PostgreSQL plans a
-# prepared statement again for its values at every run until it trusts a generic plan, and the
-# statements an order's placing sends (arrays of ids, rows to insert) were planned again every
-# time: a tenth of PostgreSQL's CPU for a round of the order desk (bench/desk.py, batches of 16,
-# alternated: 8.25 against 7.13 ms, 10.07 against 9.16 ms). Only prepared statements (and the
-# ledger's trigger, whose plan PL/pgSQL keeps) use a plan cache; Django's own queries are planned
-# as before. A startup option: off where statements are not prepared (a pooler may refuse it).
+# ... and each of them runs on its generic plan, made at its first run (and again only when
+# DDL or ANALYZE makes it stale): by default PostgreSQL plans a prepared statement again for its
+# values at every run until it trusts a generic plan, and the statements an order's placing sends
+# (arrays of ids, rows to insert) were planned again every time: a tenth of PostgreSQL's CPU for
+# a round of the order desk (bench/desk.py, batches of 16, alternated: 8.25 against 7.13 ms,
+# 10.07 against 9.16 ms). Only prepared statements (and the ledger's trigger, whose plan
+# PL/pgSQL keeps) use a plan cache; Django's own queries are planned as before. A startup option,
+# sent only where statements are prepared and `generic_plans` is on: PgBouncer refuses a `-c`
+# setting it does not track (DATABASE_GENERIC_PLANS=0 behind it). A plan_cache_mode already in the
+# URL's options is kept.
 GENERIC_PLANS = "-c plan_cache_mode=force_generic_plan"
 
 
-def database_config(url: str, *, pool_size: int = 0, prepared: bool = True) -> dict:
+def database_config(
+    url: str, *, pool_size: int = 0, prepared: bool = True, generic_plans: bool = True
+) -> dict:
     """Parse DATABASE_URL, refusing anything we would not run on with a message that names the problem."""
     scheme = urlsplit(url).scheme
     if scheme not in SUPPORTED_DATABASE_SCHEMES:
@@ -86,7 +91,9 @@ def database_config(url: str, *, pool_size: int = 0, prepared: bool = True) -> d
     if scheme != "sqlite" and prepared:
         options = config.setdefault("OPTIONS", {})
         options["prepare_threshold"] = PREPARE_WHEN_ASKED
-        options["options"] = " ".join(filter(None, [options.get("options"), GENERIC_PLANS]))
+        given = options.get("options", "")
+        if generic_plans and "plan_cache_mode" not in given:
+            options["options"] = " ".join(filter(None, [given, GENERIC_PLANS]))
     return config
 
 

@@ -86,6 +86,8 @@ DATABASES = {
         pool_size=env.int("DATABASE_POOL_SIZE", default=20),  # 0: a connection per request
         # off behind a pooler that cannot keep prepared statements (PgBouncer before 1.21)
         prepared=env.bool("DATABASE_PREPARED_STATEMENTS", default=True),
+        # off behind a pooler that refuses startup options such as `-c plan_cache_mode=...`
+        generic_plans=env.bool("DATABASE_GENERIC_PLANS", default=True),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -87,10 +87,28 @@ def test_production_settings_pass_check_deploy_without_warnings():
 def test_prepared_statements_on_postgresql_run_on_one_generic_plan():
     from campus.config import GENERIC_PLANS
 
-    plain = database_config("postgres://u@127.0.0.1:5432/db")
-    kept = database_config("postgres://u@127.0.0.1:5432/db?options=-c%20statement_timeout%3D5000")
-    unprepared = database_config("postgres://u@127.0.0.1:5432/db", prepared=False)
+    url = "postgres://u@127.0.0.1:5432/db"
+    plain = database_config(url)
+    kept = database_config(url + "?options=-c%20statement_timeout%3D5000")
+    chosen = database_config(url + "?options=-c%20plan_cache_mode%3Dauto")
+    unprepared = database_config(url, prepared=False)
+    behind_a_pooler = database_config(url, generic_plans=False)
 
     assert plain["OPTIONS"]["options"] == "-c plan_cache_mode=force_generic_plan" == GENERIC_PLANS
     assert kept["OPTIONS"]["options"] == f"-c statement_timeout=5000 {GENERIC_PLANS}"
-    assert "options" not in unprepared.get("OPTIONS", {})  # a pooler may refuse the option
+    assert chosen["OPTIONS"]["options"] == "-c plan_cache_mode=auto"  # the URL's own choice
+    assert "options" not in unprepared.get("OPTIONS", {})
+    assert "options" not in behind_a_pooler["OPTIONS"]  # PgBouncer refuses startup options
+
+
+def test_generic_plans_can_be_turned_off_from_the_environment():
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/blockcampus_unused",
+        DATABASE_GENERIC_PLANS="0",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "plan_cache_mode" not in result.stdout and "prepare_threshold" in result.stdout
