@@ -158,7 +158,7 @@ class Posting(models.Model):
         AVAILABLE = "available", _("available")
         LOCKED = "locked", _("locked")
 
-    # journal: posting_journal_asset leads with it; asset: no query looks postings up by asset
+    # journal: wallet_posting_journal_asset leads with it; asset: no query looks postings up by asset
     # alone (the ledger check reads them all), and each index costs every posting written
     journal = models.ForeignKey(
         Journal, on_delete=models.PROTECT, related_name="postings", db_index=False

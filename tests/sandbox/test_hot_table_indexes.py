@@ -13,6 +13,14 @@ pytestmark = pytest.mark.django_db
 
 HOT_TABLES = ("exchange_order", "exchange_trade", "wallet_journal", "wallet_posting")
 
+
+def hot_models() -> list:
+    from sandbox.exchange.models import Order, Trade
+    from sandbox.wallet.models import Journal, Posting
+
+    return [Order, Trade, Journal, Posting]
+
+
 INDEXES = """
 SELECT c.relname, string_to_array(i.indkey::text, ' ')::int[],
        string_to_array(i.indclass::text, ' ')::oid[], i.indisunique,
@@ -55,3 +63,18 @@ def test_postings_are_indexed_for_the_balance_trigger_and_not_by_asset_alone(on_
         definitions = [row[0] for row in cursor.fetchall()]
     assert any("(journal_id, asset_id)" in d for d in definitions), definitions
     assert not any("(asset_id" in d for d in definitions), definitions
+
+
+@pytest.mark.parametrize("model", hot_models(), ids=lambda model: model.__name__)
+def test_the_indexes_a_model_declares_are_all_in_the_database(on_postgres, model):
+    """The covering indexes stay: dropping the indexes they cover took nothing else with it."""
+    from django.db.models import UniqueConstraint
+
+    declared = {index.name for index in model._meta.indexes} | {
+        c.name for c in model._meta.constraints if isinstance(c, UniqueConstraint)
+    }
+    with connection.cursor() as cursor:
+        present = set(connection.introspection.get_constraints(cursor, model._meta.db_table))
+
+    assert declared, f"{model.__name__} declares no index: nothing was checked"
+    assert declared - present == set()

@@ -3,18 +3,34 @@ and an order placed writes several.
 
 - (journal, asset), made on PostgreSQL by 0003 for the balance trigger, becomes the model's own
   index (made here on other databases too); the index on the journal alone goes, since this one
-  leads with it. Going back leaves the index, which 0003 made and owns on PostgreSQL.
+  leads with it. Going back leaves the index on PostgreSQL, where 0003 made it and owns it.
 - The index on the asset alone goes (and with it the `_like` index Django adds for a text key):
   no query looks postings up by asset alone; the ledger check reads them all.
+
+`DropFieldIndex` drops only the indexes (Django's AlterField would also check each foreign key
+again over the whole table, holding it locked).
 """
 
 import django.db.models.deletion
 from django.db import migrations, models
 
+from campus.schema import DropFieldIndex
+
 CREATE_INDEX = (
     "CREATE INDEX IF NOT EXISTS wallet_posting_journal_asset "
     "ON wallet_posting (journal_id, asset_id)"
 )
+
+DROP_INDEX = "DROP INDEX IF EXISTS wallet_posting_journal_asset"
+
+
+def add_index(apps, schema_editor):
+    schema_editor.execute(CREATE_INDEX, params=None)
+
+
+def drop_index_elsewhere(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        schema_editor.execute(DROP_INDEX, params=None)
 
 
 class Migration(migrations.Migration):
@@ -30,9 +46,9 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-            database_operations=[migrations.RunSQL(CREATE_INDEX, migrations.RunSQL.noop)],
+            database_operations=[migrations.RunPython(add_index, drop_index_elsewhere)],
         ),
-        migrations.AlterField(
+        DropFieldIndex(
             model_name="posting",
             name="asset",
             field=models.ForeignKey(
@@ -42,7 +58,7 @@ class Migration(migrations.Migration):
                 to="wallet.asset",
             ),
         ),
-        migrations.AlterField(
+        DropFieldIndex(
             model_name="posting",
             name="journal",
             field=models.ForeignKey(
