@@ -288,6 +288,14 @@ def run_connections(traders: list[Trader], schedule: Schedule) -> tuple[list[flo
     for trader in traders:
         selector.register(trader.connect(), selectors.EVENT_READ, trader)
     idle, in_flight, lost = deque(traders), set(), 0
+
+    def lose(trader: Trader) -> None:  # its order: on a connection opened again, it is idle
+        nonlocal lost
+        reconnect(selector, trader)
+        in_flight.discard(trader)
+        idle.append(trader)
+        lost += 1
+
     while True:
         now = time.time()
         while idle and (due := schedule.next_due(now)) is not None and due <= now:
@@ -297,14 +305,9 @@ def run_connections(traders: list[Trader], schedule: Schedule) -> tuple[list[flo
                 trader.sock.sendall(trader.request())
                 in_flight.add(trader)
             except OSError:
-                reconnect(selector, trader)
-                idle.append(trader)
-                lost += 1
+                lose(trader)
         for trader in [t for t in in_flight if now - t.sent > ANSWER_TIMEOUT_S]:
-            reconnect(selector, trader)
-            in_flight.discard(trader)
-            idle.append(trader)
-            lost += 1
+            lose(trader)
         due = schedule.next_due(now)
         if due is None and not in_flight:
             break
@@ -317,12 +320,11 @@ def run_connections(traders: list[Trader], schedule: Schedule) -> tuple[list[flo
                 continue
             except OSError:
                 chunk = b""
-            if not chunk:  # the server hung up
-                reconnect(selector, trader)
+            if not chunk:  # the server hung up (an idle connection: its keep-alive timeout)
                 if trader in in_flight:
-                    in_flight.discard(trader)
-                    idle.append(trader)
-                    lost += 1
+                    lose(trader)
+                else:
+                    reconnect(selector, trader)
                 continue
             trader.buffer += chunk
             if trader in in_flight and (answer := trader.answer()) is not None:

@@ -11,14 +11,15 @@ from django.db import connection
 
 pytestmark = pytest.mark.django_db
 
-HOT_TABLES = ("exchange_order", "exchange_trade", "wallet_journal", "wallet_posting")
-
 
 def hot_models() -> list:
     from sandbox.exchange.models import Order, Trade
     from sandbox.wallet.models import Journal, Posting
 
     return [Order, Trade, Journal, Posting]
+
+
+HOT_TABLES = [model._meta.db_table for model in hot_models()]
 
 
 INDEXES = """

@@ -425,14 +425,15 @@ def test_a_restarted_desk_is_found_again_on_the_same_thread(market, socket_path,
     assert Order.objects.filter(market=market).count() == 2
 
 
-def _order_frame_of(market_row, request_row=None, *, shape=None) -> bytes:
-    """An order frame as a sender would send it, with these rows."""
+def _order_frame_of(
+    market_row, request_row=None, *, shape=None, expires=None, owner_id=1, key=None
+) -> bytes:
+    """An order frame as a sender would send it, with these rows (and this shape)."""
     request_row = request_row or deskprocess._request_row(limit("BUY", "0.001", "90000000"))
     shape = shape or deskprocess.frame_shape()
+    expires = expires or time.monotonic() + 60
     identity = deskprocess.database_identity()
-    return deskprocess._frame(
-        (identity, shape, time.monotonic() + 60, 1, market_row, request_row, None)
-    )
+    return deskprocess._frame((identity, shape, expires, owner_id, market_row, request_row, key))
 
 
 @pytest.mark.parametrize(
@@ -561,8 +562,9 @@ def test_an_order_in_rows_of_another_shape_is_placed_by_its_sender(
 
     def old_release(expires, owner_id, market, request, key):
         rows = deskprocess._row(market), deskprocess._request_row(request)
-        identity = deskprocess.database_identity()
-        return deskprocess._frame((identity, "another release", expires, owner_id, *rows, key))
+        return _order_frame_of(
+            *rows, shape="another release", expires=expires, owner_id=owner_id, key=key
+        )
 
     monkeypatch.setattr(deskprocess, "_order_frame", old_release)
     (result,) = at_once([placing(market, market.traders[0], limit("BUY", "0.001", "90000000"))])

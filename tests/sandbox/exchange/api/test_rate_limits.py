@@ -75,12 +75,10 @@ def test_too_many_new_orders_is_429_and_places_nothing_more(api, settings):
 
 def test_in_redis_a_window_s_counter_is_one_number_that_expires(monkeypatch):
     from django.core.cache import cache, caches
-    from django.core.cache.backends.redis import RedisCache
 
     from sandbox.exchange.api import ratelimit
 
-    if not isinstance(caches["default"], RedisCache):
-        pytest.skip("needs Redis as the cache: set REDIS_URL (CI does)")
+    _redis_cache()
     now = 1_800_000_000.0  # counted under this test's own namespace (conftest)
     import redis
 
@@ -243,13 +241,15 @@ def test_in_redis_each_thread_counts_on_a_connection_of_its_own():
 
     backend = _redis_cache()  # one backend, shared by the threads below
     now = 1_800_000_000.0  # counted under this test's own namespace (conftest)
+    key = ratelimit._key("w1m", "ip:192.0.2.9", int(now // 60))
+    counter = (backend.make_and_validate_key(key), 1, 65)
     connections, counts, start = [], [], threading.Barrier(4)
 
     def count() -> None:
         start.wait()
         connections.append(ratelimit._connection(backend))
         for _ in range(50):
-            counts.append(ratelimit._add_in_redis(backend, [(_weight_key(now), 1, 65)])[0])
+            counts.append(ratelimit._add_in_redis(backend, [counter])[0])
 
     threads = [threading.Thread(target=count) for _ in range(4)]
     try:
@@ -260,14 +260,4 @@ def test_in_redis_each_thread_counts_on_a_connection_of_its_own():
         assert len({id(connection) for connection in connections}) == 4
         assert sorted(counts) == list(range(1, 201))  # every answer read by the thread that asked
     finally:
-        cache.delete(ratelimit._key("w1m", "ip:192.0.2.9", int(now // 60)))
-
-
-def _weight_key(now: float) -> str:
-    from django.core.cache import caches
-
-    from sandbox.exchange.api import ratelimit
-
-    return caches["default"].make_and_validate_key(
-        ratelimit._key("w1m", "ip:192.0.2.9", int(now // 60))
-    )
+        cache.delete(key)
