@@ -176,6 +176,10 @@ def test_the_order_desk_killed_mid_flight_loses_nothing_and_its_senders_carry_on
     loader = load("trader0,trader1,trader2,trader3", 1500, seed=30, threads=4, desk=desk_socket)
     _wait_for_orders(market, minimum=300)
 
+    # stopped first, so that orders are surely in flight at the kill: killed at once, the desk
+    # might have answered every sender a moment before (a race the test lost once in CI)
+    desk.send_signal(signal.SIGSTOP)
+    time.sleep(0.5)  # the loader's threads send their next orders, and wait
     desk.send_signal(signal.SIGKILL)
     desk.wait(timeout=30)
     out, err = loader.communicate(timeout=600)
